@@ -1,0 +1,1 @@
+"""Distretto: the smart-district platform of an Italian Chamber of Commerce."""

@@ -1,0 +1,12 @@
+"""ASGI entry point served by uvicorn."""
+
+import os
+import warnings
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "distretto.settings")
+# WhiteNoise hands static files to Django as a synchronous iterator; under ASGI Django
+# warns on each one. The files are small and cached by clients: the warning is noise.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
+application = get_asgi_application()

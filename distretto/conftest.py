@@ -1,0 +1,123 @@
+"""Fixtures for every app: the named actors, API clients, and the real services.
+
+Each service fixture (postgres, redis, mqtt, browser) skips its test with a reason
+when the service is absent, and fails instead when DISTRETTO_REQUIRE_SERVICES=1
+(as CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from distretto.testing import Actors, ApiClient, build_actors
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_configure(config) -> None:
+    # Hashing passwords the production way costs ~0.3 s each; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _absent(reason: str):
+    if settings.DISTRETTO_REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 1
+        ):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def actors(db) -> Actors:
+    return build_actors()
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(user)`` → an ApiClient authenticated with a fresh personal token."""
+    return ApiClient
+
+
+@pytest.fixture
+def anonymous_api() -> ApiClient:
+    return ApiClient()
+
+
+@pytest.fixture
+def postgres(db):
+    """The test database is PostgreSQL (the CI's second pass)."""
+    if connection.vendor == "postgresql":
+        return connection
+    url = os.environ.get("DISTRETTO_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not _reachable(url, 5432):
+        _absent(f"PostgreSQL is not reachable at {url}")
+    pytest.skip("runs in the PostgreSQL pass (DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = settings.REDIS_URL or os.environ.get(
+        "DISTRETTO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"
+    )
+    if not _reachable(url, 6379):
+        _absent(f"Redis is not reachable at {url}")
+    return url
+
+
+@pytest.fixture
+def mqtt_url() -> str:
+    url = settings.MQTT_URL or os.environ.get("DISTRETTO_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
+    if not _reachable(url, 1883):
+        _absent(f"MQTT broker is not reachable at {url}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    if not (shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)):
+        _absent(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _absent("Playwright is not installed")
+    # Playwright's sync API runs an event loop in this thread; the Django test
+    # database calls made around it are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_chromium, live_server):
+    """A fresh browser page; ``page.base_url`` is the live server's address."""
+    context = _chromium.new_context(locale="it-IT", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = live_server.url
+    yield page
+    context.close()

@@ -1,0 +1,25 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from distretto.core import health
+from distretto.core.modules import dashboard_sections
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    report = health.overall()
+    return JsonResponse(report, status=200 if report["status"] == health.OK else 503)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    from distretto.territory.models import District
+
+    districts = District.objects.filter(active=True).select_related("chamber", "comune")
+    return render(request, "core/home.html", {"districts": districts})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/dashboard.html", {"sections": dashboard_sections(request.user)})

@@ -1,0 +1,260 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+from distretto.core.pagination import PageParams, page_of
+
+
+class ChamberOut(Schema):
+    id: int
+    name: str
+    code: str
+
+
+class ChamberIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    code: str = Field(min_length=1, max_length=20)
+
+
+class ChamberPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+
+
+class ComuneOut(Schema):
+    istat_code: str
+    name: str
+    province: str
+    province_name: str
+    region: str
+    population: int | None
+    altitude_m: int | None
+
+
+class DistrictIn(Schema):
+    chamber: int
+    name: str = Field(min_length=1, max_length=200)
+    slug: str = Field(min_length=1, max_length=80)
+    kind: str
+    comune: str | None = None
+    centre_lat: float
+    centre_lon: float
+    boundary: dict | None = None
+    time_zone: str = "Europe/Rome"
+
+
+class DistrictPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: str | None = None
+    comune: str | None = None
+    centre_lat: float | None = None
+    centre_lon: float | None = None
+    boundary: dict | None = None
+    time_zone: str | None = None
+    active: bool | None = None
+
+
+class DistrictOut(Schema):
+    id: int
+    chamber: int = Field(alias="chamber_id")
+    name: str
+    slug: str
+    kind: str
+    comune: str | None = Field(None, alias="comune_id")
+    centre_lat: float
+    centre_lon: float
+    boundary: dict | None
+    time_zone: str
+    active: bool
+
+
+class DistrictFilters(PageParams):
+    chamber: int | None = None
+    kind: str | None = None
+    active: bool | None = None
+
+
+class BusinessIn(Schema):
+    district: int
+    name: str = Field(min_length=1, max_length=200)
+    legal_name: str = ""
+    partita_iva: str
+    ateco_code: str = ""
+    category: str
+    address: str = ""
+    comune: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    opening_hours: dict = {}
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+
+
+class BusinessPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    legal_name: str | None = None
+    partita_iva: str | None = None
+    ateco_code: str | None = None
+    category: str | None = None
+    address: str | None = None
+    comune: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    opening_hours: dict | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    active: bool | None = None
+
+
+class BusinessOut(Schema):
+    id: int
+    district: int = Field(alias="district_id")
+    name: str
+    legal_name: str
+    partita_iva: str
+    ateco_code: str
+    category: str
+    address: str
+    comune: str | None = Field(None, alias="comune_id")
+    lat: float | None
+    lon: float | None
+    opening_hours: dict
+    phone: str
+    email: str
+    website: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class BusinessFilters(PageParams):
+    district: int | None = None
+    category: str | None = None
+    comune: str | None = None
+    active: bool | None = None
+    q: str | None = None
+
+
+class TerminalIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+
+
+class TerminalCreated(Schema):
+    id: int
+    name: str
+    token: str
+    business: int
+
+
+class TerminalOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NetworkIn(Schema):
+    chamber: int
+    district: int | None = None
+    name: str = Field(min_length=1, max_length=200)
+    members: list[int] = []
+    contract_date: date | None = None
+    description: str = ""
+
+
+class NetworkPatch(Schema):
+    district: int | None = None
+    name: str | None = Field(None, min_length=1, max_length=200)
+    members: list[int] | None = None
+    contract_date: date | None = None
+    description: str | None = None
+    active: bool | None = None
+
+
+class NetworkOut(Schema):
+    id: int
+    chamber: int = Field(alias="chamber_id")
+    district: int | None = Field(None, alias="district_id")
+    name: str
+    members: list[int]
+    contract_date: date | None
+    description: str
+    active: bool
+
+    @staticmethod
+    def resolve_members(obj) -> list[int]:
+        return sorted(member.pk for member in obj.members.all())
+
+
+class ProjectIn(Schema):
+    chamber: int
+    title: str = Field(min_length=1, max_length=250)
+    comune: str | None = None
+    axes: list[str]
+    year: int = Field(ge=1990, le=2100)
+    budget: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    status: str = "planned"
+    description: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    url: str = ""
+
+
+class ProjectPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=250)
+    comune: str | None = None
+    axes: list[str] | None = None
+    year: int | None = Field(None, ge=1990, le=2100)
+    budget: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    status: str | None = None
+    description: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    url: str | None = None
+    active: bool | None = None
+
+
+class ProjectOut(Schema):
+    id: int
+    chamber: int = Field(alias="chamber_id")
+    title: str
+    comune: str | None = Field(None, alias="comune_id")
+    axes: list[str]
+    year: int
+    budget: str | None
+    status: str
+    description: str
+    lat: float | None
+    lon: float | None
+    url: str
+    active: bool
+
+    @staticmethod
+    def resolve_budget(obj) -> str | None:
+        return f"{obj.budget:.2f}" if obj.budget is not None else None
+
+
+class ProjectFilters(PageParams):
+    chamber: int | None = None
+    axis: str | None = None
+    comune: str | None = None
+    year: int | None = None
+    status: str | None = None
+
+
+class ComuneFilters(PageParams):
+    province: str | None = None
+    region: str | None = None
+    q: str | None = None
+
+
+ChamberPage = page_of(ChamberOut)
+ComunePage = page_of(ComuneOut)
+DistrictPage = page_of(DistrictOut)
+BusinessPage = page_of(BusinessOut)
+NetworkPage = page_of(NetworkOut)
+ProjectPage = page_of(ProjectOut)

@@ -1,0 +1,209 @@
+"""Shared test tools: factories, named actors, an API client speaking DESIGN.md's JSON.
+
+Tests read like stories with the same cast everywhere (see ``conftest.actors``):
+an operator of the chamber, the manager of the district, a merchant of one shop,
+an assessor, an energy manager, a cardholder, and an outsider who manages a
+district of another chamber and must see none of ours.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from distretto.accounts import tokens
+from distretto.accounts.models import ApiToken, Membership, Role
+from distretto.territory.models import Business, Chamber, Comune, District, Project
+from distretto.territory.validators import partita_iva_check_digit
+
+PASSWORD = "test-password-123"
+_vat_numbers = count(1)
+
+
+def valid_partita_iva(seed: int | None = None) -> str:
+    first_ten = f"{(seed if seed is not None else next(_vat_numbers)) % 10_000_000:07d}098"
+    return first_ten + str(partita_iva_check_digit(first_ten))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password(PASSWORD)
+
+
+class ChamberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Chamber
+
+    name = factory.Sequence(lambda n: f"Camera di Commercio {n}")
+    code = factory.Sequence(lambda n: f"cc{n}")
+
+
+class ComuneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comune
+        django_get_or_create = ["istat_code"]
+
+    istat_code = "098031"
+    name = "Lodi"
+    province = "LO"
+    province_name = "Lodi"
+    region = "Lombardia"
+    population = 43332
+    altitude_m = 87
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+
+    chamber = factory.SubFactory(ChamberFactory)
+    name = factory.Sequence(lambda n: f"Distretto {n}")
+    slug = factory.Sequence(lambda n: f"distretto-{n}")
+    kind = District.Kind.URBAN_COMMERCE
+    centre_lat = 45.3141
+    centre_lon = 9.5035
+
+
+class BusinessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Business
+
+    district = factory.SubFactory(DistrictFactory)
+    name = factory.Sequence(lambda n: f"Negozio {n}")
+    partita_iva = factory.LazyFunction(valid_partita_iva)
+    ateco_code = "47.11.10"
+    category = Business.Category.GROCERY
+    address = "Piazza della Vittoria 1, Lodi"
+    lat = 45.3142
+    lon = 9.5034
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    chamber = factory.SubFactory(ChamberFactory)
+    title = factory.Sequence(lambda n: f"Progetto {n}")
+    axis_new_technologies = True
+    year = 2024
+    lat = 45.31
+    lon = 9.50
+
+
+def make_member(username: str, role: str, **scope: Any):
+    user = UserFactory(username=username)
+    Membership.objects.get_or_create(user=user, role=role, **scope)
+    return user
+
+
+class ApiClient:
+    """A test client for /api/v1 that authenticates with a real bearer token."""
+
+    def __init__(self, user=None, *, raw_token: str | None = None, scope: str = "write") -> None:
+        self.client = Client()
+        if raw_token is None and user is not None:
+            _token, raw_token = tokens.issue(
+                kind=ApiToken.Kind.PERSONAL, name="test", user=user, scope=scope
+            )
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {raw_token}"} if raw_token else {}
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith("/") else f"/api/v1/{path}"
+
+    def get(self, path: str, params: dict | None = None, **extra):
+        return self.client.get(self._url(path), params or {}, **self.headers, **extra)
+
+    def _send(self, method: str, path: str, body: Any, **extra):
+        send = getattr(self.client, method)
+        data = body if isinstance(body, str | bytes) else json.dumps(body)
+        return send(self._url(path), data, content_type="application/json", **self.headers, **extra)
+
+    def post(self, path: str, body: Any = None, **extra):
+        return self._send("post", path, {} if body is None else body, **extra)
+
+    def patch(self, path: str, body: Any, **extra):
+        return self._send("patch", path, body, **extra)
+
+    def put(self, path: str, body: Any, **extra):
+        return self._send("put", path, body, **extra)
+
+    def delete(self, path: str, **extra):
+        return self.client.delete(self._url(path), **self.headers, **extra)
+
+
+@dataclass
+class Actors:
+    chamber: Chamber
+    district: District
+    shop: Business
+    other_shop: Business
+    other_chamber: Chamber
+    other_district: District
+    foreign_shop: Business
+    operator: Any
+    manager: Any
+    merchant: Any
+    assessor: Any
+    energy_manager: Any
+    cardholder: Any
+    outsider: Any
+    admin: Any
+
+
+def build_actors() -> Actors:
+    comune = ComuneFactory()
+    chamber = ChamberFactory(name="Camera di Commercio di Lodi", code="lodi")
+    district = DistrictFactory(
+        chamber=chamber, name="Distretto di Lodi", slug="lodi", comune=comune
+    )
+    shop = BusinessFactory(district=district, name="Panetteria Fanfulla", category="bakery")
+    other_shop = BusinessFactory(district=district, name="Libreria del Sole", category="books")
+    other_chamber = ChamberFactory(name="Camera di Commercio di Cuneo", code="cuneo")
+    other_district = DistrictFactory(chamber=other_chamber, name="Distretto di Cuneo", slug="cuneo")
+    foreign_shop = BusinessFactory(district=other_district, name="Caffè Galimberti")
+    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
+    return Actors(
+        chamber=chamber,
+        district=district,
+        shop=shop,
+        other_shop=other_shop,
+        other_chamber=other_chamber,
+        other_district=other_district,
+        foreign_shop=foreign_shop,
+        operator=make_member("operator", Role.CHAMBER_OPERATOR, chamber=chamber),
+        manager=make_member("manager", Role.DISTRICT_MANAGER, district=district),
+        merchant=make_member("merchant", Role.MERCHANT, business=shop),
+        assessor=make_member("assessor", Role.ASSESSOR, district=district),
+        energy_manager=make_member("energy", Role.ENERGY_MANAGER, district=district),
+        cardholder=make_member("cardholder", Role.CARDHOLDER),
+        outsider=make_member("outsider", Role.DISTRICT_MANAGER, district=other_district),
+        admin=admin,
+    )
+
+
+def error_of(response) -> dict:
+    """The ``error`` object of a DESIGN.md error envelope (asserting it has that shape)."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message", "field"}, body
+    return body["error"]
+
+
+def browser_login(page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the real login form; lands on the dashboard."""
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{page.base_url}/dashboard/")

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from distretto.api import api
+from distretto.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("dashboard/", core_views.dashboard, name="dashboard"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("distretto.accounts.urls")),
+    path("territory/", include("distretto.territory.urls")),
+    path("loyalty/", include("distretto.loyalty.urls")),
+    path("signage/", include("distretto.signage.urls")),
+    path("checkins/", include("distretto.checkins.urls")),
+    path("catalog/", include("distretto.catalog.urls")),
+    path("multiservice/", include("distretto.multiservice.urls")),
+    path("energy/", include("distretto.energy.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+if settings.SERVE_MEDIA:
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
