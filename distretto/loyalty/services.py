@@ -1,0 +1,774 @@
+"""The loyalty operations that the API, the pages, the commands and other apps call.
+
+Every points movement goes through ``ledger.post`` with the card's account locked,
+so balances never go negative under concurrent requests. Movements that a client
+may retry take an idempotency key: a replay returns the first answer, the same
+key with another request is 409 ``idempotency_conflict``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from distretto.core.errors import Conflict, Invalid, NotFound
+from distretto.loyalty import cardnumbers, earning, ledger
+from distretto.loyalty.ledger import InsufficientPoints, Leg
+from distretto.loyalty.models import (
+    Account,
+    Campaign,
+    Card,
+    Entry,
+    LedgerTransaction,
+    MerchantRate,
+    Program,
+)
+from distretto.territory.models import Business
+
+CARD_TOKEN_PREFIX = "lcw"
+Kind = LedgerTransaction.Kind
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal) -> str:
+    return f"{cents(value):.2f}"
+
+
+# --- Programmes -----------------------------------------------------------------------------
+
+
+def save_program(program: Program) -> Program:
+    program.full_clean()
+    program.save()
+    for kind in (Account.Kind.PROMOTION, Account.Kind.BREAKAGE):
+        ledger.system_account(program, kind)
+    return program
+
+
+def create_program(district, fields: dict) -> Program:
+    if Program.objects.filter(district=district, name=fields.get("name")).exists():
+        raise Conflict(_("The district already has a programme with this name."), field="name")
+    return save_program(Program(district=district, **fields))
+
+
+def update_program(program: Program, fields: dict) -> Program:
+    for name, value in fields.items():
+        setattr(program, name, value)
+    return save_program(program)
+
+
+def set_merchant_rate(program: Program, business: Business, multiplier: Decimal) -> MerchantRate:
+    if business.district_id != program.district_id:
+        raise Invalid(_("The business is not in the programme's district."), field="business")
+    rate, _created = MerchantRate.objects.update_or_create(
+        program=program, business=business, defaults={"multiplier": multiplier}
+    )
+    rate.full_clean()
+    return rate
+
+
+# --- Campaigns ------------------------------------------------------------------------------
+
+
+def save_campaign(campaign: Campaign, business_ids: list[int] | None = None) -> Campaign:
+    campaign.full_clean()
+    if business_ids is not None:
+        businesses = list(
+            Business.objects.filter(pk__in=business_ids, district=campaign.program.district_id)
+        )
+        if len(businesses) != len(set(business_ids)):
+            raise Invalid(_("Unknown business for this district."), field="businesses")
+    with transaction.atomic():
+        campaign.save()
+        if business_ids is not None:
+            campaign.businesses.set(businesses)
+    return campaign
+
+
+def delete_campaign(campaign: Campaign) -> None:
+    if campaign.entries.exists():
+        raise Conflict(
+            _("The campaign has awarded points: deactivate it instead."), code="campaign_in_use"
+        )
+    campaign.delete()
+
+
+# --- Cards ----------------------------------------------------------------------------------
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _new_card(program: Program, **fields) -> tuple[Card, str]:
+    raw = f"{CARD_TOKEN_PREFIX}_{secrets.token_urlsafe(24)}"
+    while True:
+        number = cardnumbers.new_number()
+        if not Card.objects.filter(number=number).exists():
+            break
+    card = Card(program=program, number=number, token_hash=token_digest(raw), **fields)
+    card.full_clean()
+    card.save()
+    Account.objects.create(program=program, kind=Account.Kind.CARD, card=card)
+    return card, raw
+
+
+def issue_card(program: Program, **holder) -> tuple[Card, str]:
+    """A new active card and its wallet token (returned here only, stored hashed)."""
+    with transaction.atomic():
+        return _new_card(program, **holder)
+
+
+def issue_batch(program: Program, count: int) -> list[tuple[Card, str]]:
+    if not 1 <= count <= 1000:
+        raise Invalid(_("A batch holds from 1 to 1000 cards."), field="count")
+    batch = timezone.now().strftime("%Y%m%d%H%M%S") + secrets.token_hex(2)
+    with transaction.atomic():
+        return [_new_card(program, batch=batch) for _i in range(count)]
+
+
+def parse_card_number(text: str) -> str:
+    number = cardnumbers.normalise(text)
+    if not cardnumbers.is_valid(number):
+        raise Invalid(
+            _("This is not a valid card number (check digit)."),
+            code="invalid_card_number",
+            field="card",
+        )
+    return number
+
+
+def find_card(text: str, programs) -> Card:
+    """The card with this printed number among ``programs``; the check digit is
+    verified before any lookup."""
+    number = parse_card_number(text)
+    card = (
+        Card.objects.select_related("program__district", "account")
+        .filter(number=number, program__in=programs)
+        .first()
+    )
+    if card is None:
+        raise NotFound(_("No card with this number."), code="card_not_found", field="card")
+    return card
+
+
+def card_for_token(raw: str) -> Card | None:
+    if not raw or not raw.startswith(f"{CARD_TOKEN_PREFIX}_"):
+        return None
+    card = (
+        Card.objects.select_related("program__district", "account")
+        .filter(token_hash=token_digest(raw))
+        .first()
+    )
+    if card is None or card.status in (Card.Status.REPLACED, Card.Status.LOST):
+        return None
+    return card
+
+
+def set_card_status(card: Card, status: str) -> Card:
+    allowed = {Card.Status.ACTIVE, Card.Status.BLOCKED, Card.Status.LOST}
+    if status not in allowed:
+        raise Invalid(_("A card can be set active, blocked or lost."), field="status")
+    if card.status == Card.Status.REPLACED:
+        raise Conflict(_("A replaced card cannot change status."), code="card_replaced")
+    card.status = status
+    card.save(update_fields=["status"])
+    return card
+
+
+def balance_of(card: Card) -> int:
+    return Account.objects.filter(card=card).values_list("balance", flat=True).get()
+
+
+def replace_card(card: Card, *, by=None, now: datetime | None = None) -> tuple[Card, str]:
+    """A new card for a lost or damaged one; the balance moves over through the ledger,
+    each lot keeping its expiry date."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        account = ledger.lock_card_account(card)
+        card.refresh_from_db()
+        if card.status == Card.Status.REPLACED:
+            raise Conflict(_("This card has already been replaced."), code="card_replaced")
+        new_card, raw = _new_card(
+            card.program,
+            holder_name=card.holder_name,
+            holder_email=card.holder_email,
+            consent_privacy=card.consent_privacy,
+            consent_marketing=card.consent_marketing,
+            user=card.user,
+        )
+        lots = ledger.card_lots(account)
+        moved = sum(points for _expires, points in lots)
+        legs = [Leg(account, -moved)] + [
+            Leg(new_card.account, points, expires_on=expires_on) for expires_on, points in lots
+        ]
+        ledger.post(
+            program=card.program,
+            kind=Kind.TRANSFER,
+            card=card,
+            legs=legs,
+            posted_at=now,
+            reference=new_card.number,
+            created_by=by,
+            reason=_("Replaced by card %(number)s") % {"number": new_card.number},
+        )
+        card.status = Card.Status.REPLACED
+        card.replaced_by = new_card
+        card.save(update_fields=["status", "replaced_by"])
+    return new_card, raw
+
+
+# --- Idempotency ----------------------------------------------------------------------------
+
+
+def fingerprint(request: dict) -> str:
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(scope: str, key: str, print_: str) -> LedgerTransaction | None:
+    if not key:
+        return None
+    existing = LedgerTransaction.objects.filter(
+        idempotency_scope=scope, idempotency_key=key
+    ).first()
+    if existing is not None and existing.request_fingerprint != print_:
+        raise Conflict(
+            _("This Idempotency-Key was used for another request."),
+            code="idempotency_conflict",
+        )
+    return existing
+
+
+def _once(
+    scope: str, key: str | None, request: dict, run: Callable[[dict], LedgerTransaction]
+) -> tuple[LedgerTransaction, bool]:
+    """Run ``run`` once per (scope, key); return (transaction, replayed)."""
+    key = key or ""
+    if len(key) > 120:
+        raise Invalid(_("The Idempotency-Key is too long."), field="Idempotency-Key")
+    print_ = fingerprint(request)
+    if existing := _replay(scope, key, print_):
+        return existing, True
+    fields = {"idempotency_scope": scope, "idempotency_key": key, "request_fingerprint": print_}
+    try:
+        with transaction.atomic():
+            return run(fields), False
+    except IntegrityError:
+        # A concurrent request with the same key won the race.
+        if existing := _replay(scope, key, print_):
+            return existing, True
+        raise
+
+
+def till_scope(business: Business) -> str:
+    return f"business:{business.pk}"
+
+
+# --- Earn, redeem, reverse ------------------------------------------------------------------
+
+
+def transaction_answer(tx: LedgerTransaction, balance: int) -> dict:
+    """The JSON answer for a till movement; stored so that a replay returns it unchanged."""
+    discount = None
+    if tx.kind == Kind.REDEEM:
+        discount = money(-tx.points * tx.program.point_value)
+    return {
+        "id": tx.pk,
+        "kind": tx.kind,
+        "card": tx.card.number,
+        "business": tx.business_id,
+        "points": abs(tx.points),
+        "amount": None if tx.amount is None else money(tx.amount),
+        "discount": discount,
+        "balance": balance,
+        "applied_rules": tx.applied_rules,
+        "reverses": tx.reverses_id,
+        "created_at": ledger.local_time(tx.program, tx.posted_at).isoformat(),
+    }
+
+
+def _finish(tx: LedgerTransaction, account: Account) -> LedgerTransaction:
+    """Store the answer; ``account`` is the locked card account that ``post`` updated."""
+    tx.response = transaction_answer(tx, account.balance)
+    tx.save(update_fields=["response"])
+    return tx
+
+
+def _require_usable(card: Card, business: Business | None = None) -> None:
+    if card.status != Card.Status.ACTIVE:
+        raise Conflict(
+            _("The card is %(status)s.") % {"status": card.get_status_display().lower()},
+            code="card_blocked",
+        )
+    if business is not None and business.district_id != card.program.district_id:
+        raise NotFound(_("No card with this number."), code="card_not_found", field="card")
+
+
+def _check_programme_running(program: Program, today: date) -> None:
+    if not program.active or (program.starts_on and today < program.starts_on):
+        raise Conflict(_("The programme is not running."), code="program_not_running")
+    if program.ends_on and today > program.ends_on:
+        raise Conflict(_("The programme is not running."), code="program_not_running")
+
+
+def validate_amount(program: Program, amount: Decimal | None) -> Decimal:
+    if amount is None:
+        raise Invalid(_("Give the purchase amount."), field="amount")
+    if not amount.is_finite() or amount <= 0:
+        raise Invalid(_("The amount must be above zero."), field="amount")
+    if amount.as_tuple().exponent < -2:
+        raise Invalid(_("The amount has at most two decimals."), field="amount")
+    if amount > program.max_amount:
+        raise Invalid(
+            _("The amount is above the limit of %(limit)s EUR.") % {"limit": program.max_amount},
+            field="amount",
+        )
+    return amount
+
+
+def _campaign_rules(program: Program) -> list[earning.CampaignRule]:
+    rules = []
+    for campaign in program.campaigns.filter(active=True).prefetch_related("businesses"):
+        rules.append(
+            earning.CampaignRule(
+                id=campaign.pk,
+                name=campaign.name,
+                starts_on=campaign.starts_on,
+                ends_on=campaign.ends_on,
+                weekdays=tuple(campaign.weekdays),
+                time_from=campaign.time_from,
+                time_to=campaign.time_to,
+                categories=tuple(campaign.categories),
+                business_ids=tuple(b.pk for b in campaign.businesses.all()),
+                multiplier=campaign.multiplier,
+                bonus_points=campaign.bonus_points,
+                min_spend=campaign.min_spend,
+                cap_per_card_per_day=campaign.cap_per_card_per_day,
+            )
+        )
+    return rules
+
+
+def _awarded_today(card: Card, local_now: datetime) -> dict[int, int]:
+    """Campaign points already given to ``card`` today (local day), per campaign."""
+    start = datetime.combine(local_now.date(), time.min, local_now.tzinfo)
+    end = datetime.combine(local_now.date() + timedelta(days=1), time.min, local_now.tzinfo)
+    rows = (
+        Entry.objects.filter(
+            campaign__isnull=False,
+            transaction__card=card,
+            transaction__posted_at__gte=start,
+            transaction__posted_at__lt=end,
+        )
+        .values("campaign")
+        .annotate(points=Sum("points"))
+    )
+    return {row["campaign"]: -row["points"] for row in rows}
+
+
+def earn(
+    card: Card,
+    business: Business,
+    amount: Decimal | None,
+    *,
+    key: str | None = None,
+    by=None,
+    terminal=None,
+    now: datetime | None = None,
+) -> dict:
+    """Give the points a purchase earns at ``business`` (see ``earning`` for the rules)."""
+    program = card.program
+    amount = validate_amount(program, amount)
+    request = {"op": "earn", "card": card.number, "amount": str(amount)}
+
+    def run(fields: dict) -> LedgerTransaction:
+        moment = now or timezone.now()
+        local_now = ledger.local_time(program, moment)
+        account = ledger.lock_card_account(card)
+        card.refresh_from_db(fields=["status"])
+        _require_usable(card, business)
+        _check_programme_running(program, local_now.date())
+        rate = MerchantRate.objects.filter(program=program, business=business).first()
+        result = earning.evaluate(
+            amount=amount,
+            earn_rate=program.earn_rate,
+            merchant_multiplier=rate.multiplier if rate else None,
+            campaigns=_campaign_rules(program),
+            when=local_now,
+            business_id=business.pk,
+            category=business.category,
+            already_awarded_today=_awarded_today(card, local_now),
+        )
+        expires_on = ledger.expiry_date(local_now.date(), program.expiry_months)
+        promotion = (
+            ledger.system_account(program, Account.Kind.PROMOTION)
+            if result.campaign_points
+            else None
+        )
+        legs = [
+            Leg(account, result.total, expires_on=expires_on),
+            Leg(
+                ledger.system_account(program, Account.Kind.MERCHANT_ISSUED, business),
+                -result.merchant_points,
+            ),
+        ] + [
+            Leg(promotion, -points, campaign_id=campaign_id)
+            for campaign_id, points in result.campaign_points.items()
+        ]
+        tx = ledger.post(
+            program=program,
+            kind=Kind.EARN,
+            card=card,
+            legs=legs,
+            posted_at=moment,
+            business=business,
+            amount=amount,
+            applied_rules=result.applied_rules,
+            created_by=by,
+            terminal=terminal,
+            **fields,
+        )
+        return _finish(tx, account)
+
+    tx, _replayed = _once(till_scope(business), key, request, run)
+    return tx.response
+
+
+def redeem(
+    card: Card,
+    business: Business,
+    points: int | None,
+    *,
+    key: str | None = None,
+    by=None,
+    terminal=None,
+    now: datetime | None = None,
+) -> dict:
+    """Take ``points`` off the card as a discount of points × point value at ``business``."""
+    program = card.program
+    if points is None or points <= 0:
+        raise Invalid(_("Give a number of points above zero."), field="points")
+    if points < program.min_redemption:
+        raise Invalid(
+            _("At least %(points)s points per redemption.") % {"points": program.min_redemption},
+            code="below_minimum_redemption",
+            field="points",
+        )
+    request = {"op": "redeem", "card": card.number, "points": points}
+
+    def run(fields: dict) -> LedgerTransaction:
+        moment = now or timezone.now()
+        account = ledger.lock_card_account(card)
+        card.refresh_from_db(fields=["status"])
+        _require_usable(card, business)
+        _check_programme_running(program, ledger.local_time(program, moment).date())
+        if account.balance < points:
+            raise InsufficientPoints(
+                _("The card holds %(balance)s points.") % {"balance": account.balance}
+            )
+        legs = [
+            Leg(account, -points),
+            Leg(ledger.system_account(program, Account.Kind.MERCHANT_REDEEMED, business), points),
+        ]
+        tx = ledger.post(
+            program=program,
+            kind=Kind.REDEEM,
+            card=card,
+            legs=legs,
+            posted_at=moment,
+            business=business,
+            applied_rules=[],
+            created_by=by,
+            terminal=terminal,
+            **fields,
+        )
+        return _finish(tx, account)
+
+    tx, _replayed = _once(till_scope(business), key, request, run)
+    return tx.response
+
+
+def reverse(
+    original: LedgerTransaction,
+    *,
+    key: str | None = None,
+    by=None,
+    terminal=None,
+    now: datetime | None = None,
+) -> dict:
+    """Post the exact opposite of ``original`` (earn, redeem, adjustment or reward)."""
+    if original.kind not in (Kind.EARN, Kind.REDEEM, Kind.ADJUSTMENT, Kind.GRANT):
+        raise Conflict(_("This kind of movement cannot be reversed."), code="not_reversible")
+    scope = f"reverse:{original.program_id}"
+    request = {"op": "reverse", "transaction": original.pk}
+    program = original.program
+
+    def run(fields: dict) -> LedgerTransaction:
+        moment = now or timezone.now()
+        account = ledger.lock_card_account(original.card)
+        if LedgerTransaction.objects.filter(reverses=original).exists():
+            raise Conflict(_("This movement was already reversed."), code="already_reversed")
+        today = ledger.local_time(program, moment).date()
+        legs = []
+        for entry in original.entries.select_related("account"):
+            expires_on = None
+            if entry.account.kind == Account.Kind.CARD and -entry.points > 0:
+                # Points given back to the card start a new lot.
+                expires_on = ledger.expiry_date(today, program.expiry_months)
+            target = account if entry.account_id == account.pk else entry.account
+            legs.append(Leg(target, -entry.points, expires_on, entry.campaign_id))
+        tx = ledger.post(
+            program=program,
+            kind=Kind.REVERSAL,
+            card=original.card,
+            legs=legs,
+            posted_at=moment,
+            business=original.business,
+            amount=original.amount,
+            reverses=original,
+            created_by=by,
+            terminal=terminal,
+            **fields,
+        )
+        return _finish(tx, account)
+
+    if key:
+        tx, _replayed = _once(scope, key, request, run)
+        return tx.response
+    try:
+        with transaction.atomic():
+            tx = run({})
+    except IntegrityError:
+        raise Conflict(_("This movement was already reversed."), code="already_reversed") from None
+    return tx.response
+
+
+def adjust(
+    card: Card,
+    points: int,
+    reason: str,
+    *,
+    key: str | None = None,
+    by=None,
+    now: datetime | None = None,
+) -> dict:
+    """A manual correction by a manager, against the district's promotion budget."""
+    program = card.program
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("An adjustment needs a reason."), field="reason")
+    if not points:
+        raise Invalid(_("Give a number of points other than zero."), field="points")
+    request = {"op": "adjust", "card": card.number, "points": points, "reason": reason}
+
+    def run(fields: dict) -> LedgerTransaction:
+        moment = now or timezone.now()
+        account = ledger.lock_card_account(card)
+        expires_on = None
+        if points > 0:
+            expires_on = ledger.expiry_date(
+                ledger.local_time(program, moment).date(), program.expiry_months
+            )
+        legs = [
+            Leg(account, points, expires_on=expires_on),
+            Leg(ledger.system_account(program, Account.Kind.PROMOTION), -points),
+        ]
+        tx = ledger.post(
+            program=program,
+            kind=Kind.ADJUSTMENT,
+            card=card,
+            legs=legs,
+            posted_at=moment,
+            reason=reason,
+            created_by=by,
+            **fields,
+        )
+        return _finish(tx, account)
+
+    tx, _replayed = _once(f"adjust:{program.pk}", key, request, run)
+    return tx.response
+
+
+def grant_points(
+    card: Card,
+    points: int,
+    source: str,
+    reference: str,
+    idempotency_key: str,
+    *,
+    now: datetime | None = None,
+) -> LedgerTransaction:
+    """Reward a cardholder with ``points`` paid by the district's promotion budget.
+
+    The public entry point for other apps (e.g. ``checkins`` for a verified visit).
+
+    - ``card``: a ``Card``; it must be active, else ``Conflict("card_blocked")``.
+    - ``points``: a positive int, else ``Invalid`` (field ``points``).
+    - ``source``: short name of the calling app (``"checkins"``), at most 40 chars.
+    - ``reference``: the caller's id for the reason (a check-in id), at most 120 chars.
+    - ``idempotency_key``: required; unique per ``source``. Calling again with the same
+      key and the same card, points and reference returns the first transaction and
+      posts nothing; the same key with anything else raises
+      ``Conflict("idempotency_conflict")``.
+
+    Returns the ``LedgerTransaction`` (kind ``grant``): ``+points`` on the card,
+    ``-points`` on the promotion budget, in one atomic posting. The points expire
+    under the programme's policy like earned ones. Raises ``Conflict("period_closed")``
+    only if ``now`` falls in a closed settlement period.
+    """
+    if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
+        raise Invalid(_("Give a number of points above zero."), field="points")
+    if not source or len(source) > 40:
+        raise Invalid(_("Give the source, at most 40 characters."), field="source")
+    if len(reference or "") > 120:
+        raise Invalid(_("The reference is at most 120 characters."), field="reference")
+    if not idempotency_key:
+        raise Invalid(_("An idempotency key is required."), field="idempotency_key")
+    program = card.program
+    request = {"op": "grant", "card": card.number, "points": points, "reference": reference}
+
+    def run(fields: dict) -> LedgerTransaction:
+        moment = now or timezone.now()
+        account = ledger.lock_card_account(card)
+        card.refresh_from_db(fields=["status"])
+        _require_usable(card)
+        expires_on = ledger.expiry_date(
+            ledger.local_time(program, moment).date(), program.expiry_months
+        )
+        legs = [
+            Leg(account, points, expires_on=expires_on),
+            Leg(ledger.system_account(program, Account.Kind.PROMOTION), -points),
+        ]
+        tx = ledger.post(
+            program=program,
+            kind=Kind.GRANT,
+            card=card,
+            legs=legs,
+            posted_at=moment,
+            source=source,
+            reference=reference or "",
+            **fields,
+        )
+        return _finish(tx, account)
+
+    tx, _replayed = _once(f"grant:{source}", idempotency_key, request, run)
+    return tx
+
+
+# --- Expiry ---------------------------------------------------------------------------------
+
+
+def expire(program: Program | None = None, *, today: date | None = None) -> int:
+    """Post the expiry of every lot whose last valid day is before ``today`` (the local
+    date by default). Idempotent: lots already expired are not expired again. Returns
+    the number of points expired."""
+    programs = Program.objects.filter(expiry_months__isnull=False).select_related("district")
+    if program is not None:
+        programs = programs.filter(pk=program.pk)
+    expired = 0
+    for each in programs:
+        posted_at = timezone.now()
+        day = ledger.local_time(each, posted_at).date()
+        if today is not None:
+            day = today
+            posted_at = datetime.combine(today, time.min, ZoneInfo(each.district.time_zone))
+        breakage = ledger.system_account(each, Account.Kind.BREAKAGE)
+        candidates = (
+            Account.objects.filter(
+                program=each,
+                kind=Account.Kind.CARD,
+                balance__gt=0,
+                entries__expires_on__lt=day,
+            )
+            .select_related("card")
+            .distinct()
+        )
+        for account in candidates:
+            with transaction.atomic():
+                locked = ledger.lock_card_account(account.card)
+                due = ledger.due_to_expire(ledger.card_lots(locked), day)
+                if due <= 0:
+                    continue
+                ledger.post(
+                    program=each,
+                    kind=Kind.EXPIRY,
+                    card=account.card,
+                    legs=[Leg(locked, -due), Leg(breakage, due)],
+                    posted_at=posted_at,
+                    reason=_("Points valid until before %(day)s") % {"day": day.isoformat()},
+                )
+                expired += due
+    return expired
+
+
+def expiring_next(card: Card) -> dict | None:
+    """The earliest lot still to expire on the card: ``{"points", "expires_on"}``."""
+    lots = [lot for lot in ledger.card_lots(card.account) if lot[0] is not None]
+    if not lots:
+        return None
+    first = min(expires_on for expires_on, _points in lots)
+    return {
+        "points": sum(points for expires_on, points in lots if expires_on == first),
+        "expires_on": first,
+    }
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+def transaction_row(tx: LedgerTransaction) -> dict:
+    return {
+        "id": tx.pk,
+        "kind": tx.kind,
+        "card": tx.card.number,
+        "business": tx.business_id,
+        "points": tx.points,
+        "amount": None if tx.amount is None else money(tx.amount),
+        "reason": tx.reason,
+        "reverses": tx.reverses_id,
+        "reversed": hasattr(tx, "reversed_by"),
+        "created_at": tx.posted_at,
+    }
+
+
+def wallet(card: Card, *, history: int = 50) -> dict:
+    """What the cardholder sees: balance and its value, last movements, next expiry."""
+    program = card.program
+    balance = balance_of(card)
+    movements = (
+        LedgerTransaction.objects.filter(card=card)
+        .select_related("business")
+        .order_by("-posted_at", "-id")[:history]
+    )
+    return {
+        "card": card.number,
+        "program": program.name,
+        "status": card.status,
+        "balance": balance,
+        "point_value": f"{program.point_value.normalize():f}",
+        "balance_value": money(balance * program.point_value),
+        "expiring_next": expiring_next(card),
+        "history": [
+            {
+                "id": tx.pk,
+                "kind": tx.kind,
+                "points": tx.points,
+                "business": tx.business.name if tx.business_id else None,
+                "created_at": tx.posted_at,
+            }
+            for tx in movements
+        ],
+    }

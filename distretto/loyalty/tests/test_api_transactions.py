@@ -1,0 +1,210 @@
+"""The POS API: earn, redeem, reverse, with every error and idempotent replays."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from distretto.loyalty import cardnumbers, services
+from distretto.loyalty.models import Account, LedgerTransaction
+from distretto.testing import error_of
+
+pytestmark = pytest.mark.django_db
+
+
+def earn(client, card, amount, key=None, **extra):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    body = {"card": card if isinstance(card, str) else card.number, "kind": "earn"}
+    if amount is not None:
+        body["amount"] = amount
+    return client.post("loyalty/transactions", body, **headers, **extra)
+
+
+def redeem(client, card, points, key=None):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post(
+        "loyalty/transactions", {"card": card.number, "kind": "redeem", "points": points}, **headers
+    )
+
+
+def test_earn_gives_one_point_per_euro_rounded_down(till, card):
+    response = earn(till, card, "23.59", key="k1")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    # 23.59 € × 1.00 point/€ = 23.59 → 23 points
+    assert body["kind"] == "earn"
+    assert body["points"] == 23
+    assert body["balance"] == 23
+    assert body["discount"] is None
+    assert body["applied_rules"] == [{"rule": "base", "rate": "1.00", "points": 23}]
+    assert body["created_at"][-6:] in {"+01:00", "+02:00"}
+
+
+def test_redeem_returns_the_discount_at_the_point_value(till, card_with_points):
+    response = redeem(till, card_with_points, 300)
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["kind"], body["points"], body["discount"], body["balance"]) == (
+        "redeem",
+        300,
+        "3.00",  # 300 × 0.01 €
+        700,
+    )
+
+
+def test_mistyped_card_number_is_422_before_any_lookup(till, card, django_assert_max_num_queries):
+    typo = card.number[:-1] + str((int(card.number[-1]) + 1) % 10)
+    response = earn(till, typo, "10.00")
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "invalid_card_number"
+    assert error_of(response)["field"] == "card"
+
+
+def test_unknown_valid_card_is_404(till, card):
+    body = "99999999999"
+    response = earn(till, body + cardnumbers.luhn_check_digit(body), "10.00")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "card_not_found"
+
+
+def test_card_of_another_district_is_404(actors, program, api_as):
+    from distretto.loyalty.tests.conftest import terminal_client
+
+    foreign = terminal_client(actors.foreign_shop)
+    card, _raw = services.issue_card(program)
+    assert earn(foreign, card, "10.00").status_code == 404
+
+
+@pytest.mark.parametrize("status", ["blocked", "lost"])
+def test_blocked_or_lost_card_is_409(till, card, status):
+    services.set_card_status(card, status)
+    response = earn(till, card, "10.00")
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "card_blocked"
+
+
+def test_redeem_beyond_balance_is_409_and_changes_nothing(till, card_with_points):
+    response = redeem(till, card_with_points, 1001)
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "insufficient_points"
+    assert services.balance_of(card_with_points) == 1000
+    assert LedgerTransaction.objects.filter(kind="redeem").count() == 0
+
+
+def test_redeem_below_the_programme_minimum_is_422(till, card_with_points):
+    response = redeem(till, card_with_points, 99)
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "points"
+
+
+@pytest.mark.parametrize(
+    "amount", [None, "-5.00", "0", "0.00", "5000.01", "12.345", "abc", "NaN", "Infinity"]
+)
+def test_bad_amounts_are_422_naming_the_field(till, card, amount):
+    response = earn(till, card, amount)
+    assert response.status_code == 422, response.content
+    assert error_of(response)["field"] == "amount"
+    assert not LedgerTransaction.objects.exists()
+
+
+@pytest.mark.parametrize("points", [0, -10, "many"])
+def test_bad_points_are_422(till, card_with_points, points):
+    response = redeem(till, card_with_points, points)
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "points"
+
+
+def test_replay_with_the_same_key_returns_the_first_answer_and_posts_once(till, card):
+    first = earn(till, card, "12.00", key="till-1-0001")
+    second = earn(till, card, "12.00", key="till-1-0001")
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert services.balance_of(card) == 12
+    assert LedgerTransaction.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_409_idempotency_conflict(till, card):
+    assert earn(till, card, "12.00", key="till-1-0002").status_code == 201
+    response = earn(till, card, "13.00", key="till-1-0002")
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "idempotency_conflict"
+    assert services.balance_of(card) == 12
+
+
+def test_keys_of_different_shops_do_not_collide(till, other_till, card):
+    assert earn(till, card, "12.00", key="0001").status_code == 201
+    assert earn(other_till, card, "13.00", key="0001").status_code == 201
+    assert services.balance_of(card) == 25
+
+
+def test_reversing_a_redemption_gives_the_points_back(till, card_with_points):
+    spent = redeem(till, card_with_points, 300).json()
+    response = till.post(f"loyalty/transactions/{spent['id']}/reverse")
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["kind"], body["reverses"], body["balance"]) == ("reversal", spent["id"], 1000)
+
+
+def test_a_second_reversal_is_409_already_reversed(till, card_with_points):
+    spent = redeem(till, card_with_points, 300).json()
+    assert till.post(f"loyalty/transactions/{spent['id']}/reverse").status_code == 201
+    response = till.post(f"loyalty/transactions/{spent['id']}/reverse")
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "already_reversed"
+    assert services.balance_of(card_with_points) == 1000
+
+
+def test_reversing_an_earn_whose_points_were_spent_is_409(till, card):
+    earned = earn(till, card, "500.00").json()  # 500 points
+    redeem(till, card, 400)
+    response = till.post(f"loyalty/transactions/{earned['id']}/reverse")
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "insufficient_points"
+    assert services.balance_of(card) == 100
+
+
+def test_another_shop_cannot_reverse_but_the_manager_can(till, other_till, card, actors, api_as):
+    earned = earn(till, card, "5.00").json()
+    assert other_till.post(f"loyalty/transactions/{earned['id']}/reverse").status_code == 404
+    response = api_as(actors.manager).post(f"loyalty/transactions/{earned['id']}/reverse")
+    assert response.status_code == 201
+    assert response.json()["balance"] == 0
+
+
+def test_terminal_reads_status_and_balance_only(till, card_with_points):
+    response = till.get(f"loyalty/cards/{card_with_points.number}")
+    assert response.status_code == 200
+    assert response.json() == {
+        "number": card_with_points.number,
+        "status": "active",
+        "balance": 1000,
+    }
+
+
+def test_entries_of_every_posting_sum_to_zero_and_balances_match(till, card_with_points):
+    redeem(till, card_with_points, 300)
+    for tx in LedgerTransaction.objects.all():
+        assert sum(e.points for e in tx.entries.all()) == 0
+    for account in Account.objects.all():
+        assert account.balance == sum(e.points for e in account.entries.all())
+
+
+def test_merchant_person_uses_the_till_api_for_its_own_shop(actors, api_as, card):
+    response = earn(api_as(actors.merchant), card, "7.00")
+    assert response.status_code == 201
+    assert LedgerTransaction.objects.get().business == actors.shop
+    response = api_as(actors.merchant).post(
+        f"loyalty/transactions?business={actors.other_shop.pk}",
+        {"card": card.number, "kind": "earn", "amount": "7.00"},
+    )
+    assert response.status_code == 404
+
+
+def test_the_amount_may_be_a_json_number(till, card):
+    response = till.post(
+        "loyalty/transactions", {"card": card.number, "kind": "earn", "amount": 9.5}
+    )
+    assert response.status_code == 201
+    assert response.json()["amount"] == "9.50"
+    assert Decimal(response.json()["amount"]) == Decimal("9.5")

@@ -1,0 +1,78 @@
+"""Many tills at once on one card: real parallel clients, each with its own database
+connection (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite)."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from distretto.loyalty import services
+from distretto.loyalty.models import Account, LedgerTransaction
+from distretto.loyalty.tests.conftest import terminal_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def in_parallel(calls, workers: int = 12) -> list:
+    def run(call):
+        try:
+            return call()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_parallel_redemptions_never_overdraw_and_add_up_exactly(actors, program, card):
+    services.earn(card, actors.shop, Decimal("1000.00"))  # 1000 points
+    tills = [terminal_client(shop) for shop in (actors.shop, actors.other_shop)]
+    wanted = [random.Random(seed).randint(100, 300) for seed in range(24)]
+
+    def redeem(index: int):
+        def call():
+            response = tills[index % 2].post(
+                "loyalty/transactions",
+                {"card": card.number, "kind": "redeem", "points": wanted[index]},
+                HTTP_IDEMPOTENCY_KEY=f"parallel-{index}",
+            )
+            return response.status_code, response.json()
+
+        return call
+
+    results = in_parallel([redeem(i) for i in range(len(wanted))])
+    accepted = [body["points"] for status, body in results if status == 201]
+    refused = [body["error"]["code"] for status, body in results if status != 201]
+    refused_wanted = [
+        w for w, (status, _body) in zip(wanted, results, strict=True) if status != 201
+    ]
+    assert set(refused) <= {"insufficient_points"}
+    assert accepted and refused
+    balance = services.balance_of(card)
+    assert balance >= 0
+    assert sum(accepted) == 1000 - balance
+    assert LedgerTransaction.objects.filter(kind="redeem").count() == len(accepted)
+    # the balance only falls, so each refusal means what is left is below what was asked
+    assert balance < min(refused_wanted)
+
+
+def test_parallel_retries_with_one_key_post_once(actors, program, card):
+    till = terminal_client(actors.shop)
+
+    def call():
+        response = till.post(
+            "loyalty/transactions",
+            {"card": card.number, "kind": "earn", "amount": "42.00"},
+            HTTP_IDEMPOTENCY_KEY="offline-retry-1",
+        )
+        return response.status_code, response.json()["id"]
+
+    results = in_parallel([call] * 10)
+    assert {status for status, _id in results} == {201}
+    assert len({tx_id for _status, tx_id in results}) == 1
+    assert services.balance_of(card) == 42
+    assert Account.objects.get(kind="merchant_issued").balance == -42
