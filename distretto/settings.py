@@ -160,7 +160,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "it"
-LANGUAGES = [("it", "Italiano"), ("en", "English")]
+# French and German serve tourists on the public catalogue pages; the interface
+# falls back to English where those catalogues have no translation.
+LANGUAGES = [("it", "Italiano"), ("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Rome")
