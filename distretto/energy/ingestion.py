@@ -1,0 +1,511 @@
+"""Ingestion of meter readings: validation, idempotent bulk storage, incremental rollups.
+
+Every source (the bulk JSON API, CSV upload, the MQTT ingester, replay of rejected
+input) goes through :func:`ingest`. An item is either a plain reading
+``{"meter": "<external id>", "ts": "...", "value": n}`` or a wmbusmeters JSON
+telegram (``{"meter": "<driver>", "id": "<wM-Bus id>", "timestamp": ..., ...}``),
+told apart by their fields.
+
+Storage is built for bulk: readings are sorted by meter and time, and each reading's
+consumption since the previous one (``delta``) is computed in memory against the
+meter's last known reading, kept on the meter row. Only readings older than the
+meter's last one (late, out-of-order, duplicates) need a look at the stored
+neighbours; then the deltas of the affected neighbours are recomputed and the
+rollups adjusted by the difference. Rows are written with ``COPY`` on PostgreSQL
+(under a lock on the meters, so no other writer can conflict) and ``executemany``
+on SQLite; rollups with set-based ``INSERT ... ON CONFLICT DO UPDATE`` increments.
+
+Cumulative counters: consumption is the increase since the previous reading; a
+drop is a reset (heat cost allocators restart from zero at their annual set date,
+a counter rolls over) and the new value is the consumption since the reset. A
+replaced meter is a new ``Meter`` (with its ``initial_value``), linked from the old
+one by ``replaced_by``. Consumption over a gap is spread evenly across the hours
+of the gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from distretto.energy.models import Gateway, Meter, Reading, RejectedReading
+from distretto.energy.services import LOCAL_TZ
+
+UTC = dt.UTC
+HOUR = dt.timedelta(hours=1)
+# wmbusmeters value fields, in order of preference, by what the meter counts.
+TELEGRAM_VALUE_FIELDS = (
+    "current_consumption_hca",
+    "total_energy_consumption_kwh",
+    "total_energy_kwh",
+    "total_m3",
+    "total_volume_m3",
+    "total_kwh",
+    "total_energy_consumption_mwh",
+)
+
+
+@dataclass
+class Rejection:
+    index: int
+    code: str
+    message: str
+    payload: Any = None
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "code": self.code, "message": self.message}
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [r.as_dict() for r in self.rejected],
+        }
+
+    def add(self, other: IngestResult, offset: int = 0) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        for rejection in other.rejected:
+            rejection.index += offset
+            self.rejected.append(rejection)
+
+
+class _Reject(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def future_tolerance() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "ENERGY_FUTURE_TOLERANCE_SECONDS", 300))
+
+
+def parse_timestamp(raw: Any) -> dt.datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime; without offset it is local time."""
+    if not isinstance(raw, str) or not raw:
+        raise _Reject("malformed", "The timestamp is missing or not a string.")
+    text = raw.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise _Reject("malformed", f"{raw!r} is not an ISO 8601 timestamp.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.astimezone(UTC)
+
+
+def parse_value(raw: Any) -> float:
+    if isinstance(raw, bool) or raw is None:
+        raise _Reject("not_numeric", f"{raw!r} is not a number.")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise _Reject("not_numeric", f"{raw!r} is not a number.") from None
+    if not math.isfinite(value):
+        raise _Reject("not_numeric", f"{raw!r} is not a finite number.")
+    if value < 0:
+        raise _Reject("negative_value", f"The value {raw!r} is negative.")
+    return value
+
+
+def is_telegram(item: dict) -> bool:
+    """wmbusmeters telegrams carry ``id`` and ``timestamp``; plain readings ``ts``."""
+    return "ts" not in item and "id" in item and "timestamp" in item
+
+
+def telegram_value(item: dict) -> Any:
+    for name in TELEGRAM_VALUE_FIELDS:
+        if name in item:
+            return item[name]
+    raise _Reject("malformed", "The telegram has no value field this platform reads.")
+
+
+def normalise(item: Any) -> tuple[str, dt.datetime, float]:
+    """(external id, UTC timestamp, value) of a plain reading or a wmbusmeters telegram."""
+    if not isinstance(item, dict):
+        raise _Reject("malformed", "A reading is a JSON object.")
+    if is_telegram(item):
+        external_id, raw_ts, raw_value = item.get("id"), item.get("timestamp"), None
+        raw_value = telegram_value(item)
+    else:
+        external_id, raw_ts = item.get("meter"), item.get("ts")
+        if "value" not in item:
+            raise _Reject("malformed", "A reading needs meter, ts and value.")
+        raw_value = item["value"]
+    if not isinstance(external_id, str | int) or isinstance(external_id, bool) or external_id == "":
+        raise _Reject("malformed", "The meter id is missing.")
+    moment = parse_timestamp(raw_ts)
+    value = parse_value(raw_value)
+    return str(external_id), moment, value
+
+
+# --- Consumption arithmetic ---------------------------------------------------------------
+
+
+def counter_delta(previous: float | None, value: float, meter: _MeterState) -> float | None:
+    """Consumption since the previous reading of a meter (None: unknown baseline)."""
+    if meter.interval:
+        return value
+    if previous is None:
+        return None if meter.initial_value is None else max(value - meter.initial_value, 0.0)
+    if value >= previous:
+        return value - previous
+    return value  # a reset: the counter restarted from zero
+
+
+def floor_hour(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def contributions(
+    previous_ts: dt.datetime | None, ts: dt.datetime, delta: float | None, interval: bool
+) -> list[tuple[dt.datetime, float]]:
+    """How a reading's consumption falls into hour buckets.
+
+    A counter's increase happened between the previous reading and this one: it goes
+    to that hour, or is spread evenly over the hours of a longer gap. Interval
+    readings are stamped with the start of their interval.
+    """
+    if delta is None:
+        return []
+    if interval or previous_ts is None:
+        return [(floor_hour(ts), delta)]
+    start = floor_hour(previous_ts)
+    if ts <= start + HOUR:
+        return [(start, delta)]
+    span = (ts - previous_ts).total_seconds()
+    parts = []
+    bucket = start
+    while bucket < ts:
+        lower = max(bucket, previous_ts)
+        upper = min(bucket + HOUR, ts)
+        parts.append((bucket, delta * (upper - lower).total_seconds() / span))
+        bucket += HOUR
+    return parts
+
+
+@dataclass
+class _MeterState:
+    pk: int
+    interval: bool
+    initial_value: float | None
+    last_ts: dt.datetime | None
+    last_value: float | None
+
+
+class _Rollups:
+    """Increments of hourly, daily and monthly rollups, written set-based at the end."""
+
+    def __init__(self) -> None:
+        self.hourly: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0])
+        self._local: dict[dt.datetime, tuple[dt.date, dt.date]] = {}
+
+    def add(self, meter_id: int, parts: list[tuple[dt.datetime, float]], sign: float = 1) -> None:
+        for bucket, amount in parts:
+            self.hourly[(meter_id, bucket)][0] += sign * amount
+
+    def sample(self, meter_id: int, ts: dt.datetime) -> None:
+        self.hourly[(meter_id, floor_hour(ts))][1] += 1
+
+    def local(self, bucket: dt.datetime) -> tuple[dt.date, dt.date]:
+        found = self._local.get(bucket)
+        if found is None:
+            day = bucket.astimezone(LOCAL_TZ).date()
+            found = self._local[bucket] = (day, day.replace(day=1))
+        return found
+
+    def rows(self) -> tuple[list, list, list]:
+        daily: dict[tuple[int, dt.date], list] = defaultdict(lambda: [0.0, 0])
+        monthly: dict[tuple[int, dt.date], list] = defaultdict(lambda: [0.0, 0])
+        for (meter_id, bucket), (amount, samples) in self.hourly.items():
+            day, month = self.local(bucket)
+            for target, key in ((daily, (meter_id, day)), (monthly, (meter_id, month))):
+                entry = target[key]
+                entry[0] += amount
+                entry[1] += samples
+        return (
+            [(m, b, a, s) for (m, b), (a, s) in self.hourly.items()],
+            [(m, b, a, s) for (m, b), (a, s) in daily.items()],
+            [(m, b, a, s) for (m, b), (a, s) in monthly.items()],
+        )
+
+
+def _db_datetime(moment: dt.datetime) -> Any:
+    if connection.vendor == "sqlite":
+        return str(moment.astimezone(UTC).replace(tzinfo=None))
+    return moment
+
+
+def _db_date(day: dt.date) -> Any:
+    return str(day) if connection.vendor == "sqlite" else day
+
+
+def _upsert_rollups(rollups: _Rollups) -> None:
+    hourly, daily, monthly = rollups.rows()
+    with connection.cursor() as cursor:
+        for table, rows, convert in (
+            ("energy_hourlyrollup", hourly, _db_datetime),
+            ("energy_dailyrollup", daily, _db_date),
+            ("energy_monthlyrollup", monthly, _db_date),
+        ):
+            if not rows:
+                continue
+            cursor.executemany(
+                f"INSERT INTO {table} (meter_id, bucket, consumption, samples) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (meter_id, bucket) DO UPDATE SET "
+                f"consumption = {table}.consumption + excluded.consumption, "
+                f"samples = {table}.samples + excluded.samples",
+                [(m, convert(b), a, s) for m, b, a, s in rows],
+            )
+
+
+def _insert_readings(rows: list[tuple[int, dt.datetime, float, float | None]]) -> None:
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(
+                "COPY energy_reading (meter_id, ts, value, delta) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor.executemany(
+            "INSERT INTO energy_reading (meter_id, ts, value, delta) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (meter_id, ts) DO NOTHING",
+            [(m, _db_datetime(t), v, d) for m, t, v, d in rows],
+        )
+
+
+def _late_merge(
+    meter: _MeterState,
+    new: list[tuple[dt.datetime, float]],
+    rollups: _Rollups,
+    updates: list[tuple[float | None, int]],
+) -> tuple[list[tuple[int, dt.datetime, float, float | None]], int]:
+    """Merge readings older than the meter's last into the stored sequence.
+
+    Returns the rows to insert and the number of duplicates; queues delta updates of
+    stored neighbours and the rollup corrections.
+    """
+    first, last = new[0][0], new[-1][0]
+    before = (
+        Reading.objects.filter(meter_id=meter.pk, ts__lt=first).order_by("-ts").values("ts")[:1]
+    )
+    after = Reading.objects.filter(meter_id=meter.pk, ts__gt=last).order_by("ts").values("ts")[:1]
+    window = Reading.objects.filter(meter_id=meter.pk)
+    lower = before.first()
+    upper = after.first()
+    if lower:
+        window = window.filter(ts__gte=lower["ts"])
+    window = window.filter(ts__lte=upper["ts"] if upper else last)
+    stored = list(window.order_by("ts").values_list("id", "ts", "value", "delta"))
+    stored_ts = {row[1] for row in stored}
+    duplicates = 0
+    fresh = []
+    for ts, value in new:
+        if ts in stored_ts:
+            duplicates += 1
+        else:
+            fresh.append((ts, value))
+    if not fresh:
+        return [], duplicates
+    # Old contributions of the stored readings whose predecessor may change.
+    anchor = stored[0] if lower else None
+    previous_ts = None
+    for reading_id, ts, _value, delta in stored:
+        if anchor is not None and reading_id == anchor[0]:
+            previous_ts = ts
+            continue
+        rollups.add(meter.pk, contributions(previous_ts, ts, delta, meter.interval), sign=-1)
+        previous_ts = ts
+    merged = sorted(
+        [(ts, value, reading_id, delta) for reading_id, ts, value, delta in stored]
+        + [(ts, value, None, None) for ts, value in fresh]
+    )
+    inserts = []
+    previous_ts = previous_value = None
+    for ts, value, reading_id, old_delta in merged:
+        if anchor is not None and reading_id == anchor[0]:
+            previous_ts, previous_value = ts, value
+            continue
+        delta = counter_delta(previous_value, value, meter)
+        rollups.add(meter.pk, contributions(previous_ts, ts, delta, meter.interval))
+        if reading_id is None:
+            inserts.append((meter.pk, ts, value, delta))
+            rollups.sample(meter.pk, ts)
+        elif delta != old_delta:
+            updates.append((delta, reading_id))
+        previous_ts, previous_value = ts, value
+    return inserts, duplicates
+
+
+def store(
+    readings: Sequence[tuple[int, dt.datetime, float]], *, gateway: Gateway | None = None
+) -> tuple[int, int]:
+    """Store validated readings (meter id, UTC timestamp, value): (accepted, duplicates).
+
+    Idempotent on (meter, ts): a reading already stored changes nothing.
+    """
+    if not readings:
+        return 0, 0
+    by_meter: dict[int, dict[dt.datetime, float]] = defaultdict(dict)
+    duplicates = 0
+    for meter_id, ts, value in readings:
+        series = by_meter[meter_id]
+        if ts in series:
+            duplicates += 1
+        else:
+            series[ts] = value
+    with transaction.atomic():
+        # Lock the meters: their last reading is read and moved forward here.
+        states = {
+            pk: _MeterState(pk, kind == Meter.ReadingType.INTERVAL, initial, last_ts, last_value)
+            for pk, kind, initial, last_ts, last_value in Meter.objects.select_for_update()
+            .filter(pk__in=by_meter)
+            .order_by("pk")
+            .values_list("pk", "reading_type", "initial_value", "last_ts", "last_value")
+        }
+        rollups = _Rollups()
+        inserts: list[tuple[int, dt.datetime, float, float | None]] = []
+        updates: list[tuple[float | None, int]] = []
+        meter_moves = []
+        for meter_id, series in by_meter.items():
+            meter = states[meter_id]
+            ordered = sorted(series.items())
+            if meter.last_ts is not None and ordered[0][0] <= meter.last_ts:
+                rows, dup = _late_merge(meter, ordered, rollups, updates)
+                duplicates += dup
+                inserts.extend(rows)
+            else:
+                previous_ts, previous_value = meter.last_ts, meter.last_value
+                for ts, value in ordered:
+                    delta = counter_delta(previous_value, value, meter)
+                    if delta is not None:
+                        rollups.add(meter_id, contributions(previous_ts, ts, delta, meter.interval))
+                    rollups.sample(meter_id, ts)
+                    inserts.append((meter_id, ts, value, delta))
+                    previous_ts, previous_value = ts, value
+            last_ts, last_value = ordered[-1]
+            if meter.last_ts is None or last_ts > meter.last_ts:
+                meter_moves.append((_db_datetime(last_ts), last_value, meter_id))
+        _insert_readings(inserts)
+        with connection.cursor() as cursor:
+            if updates:
+                cursor.executemany("UPDATE energy_reading SET delta = %s WHERE id = %s", updates)
+            if meter_moves:
+                cursor.executemany(
+                    "UPDATE energy_meter SET last_ts = %s, last_value = %s WHERE id = %s",
+                    meter_moves,
+                )
+        _upsert_rollups(rollups)
+        if gateway is not None:
+            Gateway.objects.filter(pk=gateway.pk).update(last_seen_at=timezone.now())
+    return len(inserts), duplicates
+
+
+# --- The entry point ----------------------------------------------------------------------
+
+
+def ingest(
+    items: Iterable[Any],
+    *,
+    site_ids: Iterable[int] | None,
+    source: str = "api",
+    gateway: Gateway | None = None,
+    record_rejections: bool = True,
+    now: dt.datetime | None = None,
+) -> IngestResult:
+    """Validate and store a batch of readings for meters of ``site_ids`` (None: any site).
+
+    Rejected items are kept in the rejected-input log (unless ``record_rejections``
+    is off, as when replaying it) with their reason.
+    """
+    limit = (now or timezone.now()) + future_tolerance()
+    result = IngestResult()
+    parsed: list[tuple[int, Any, str, dt.datetime, float]] = []
+    for index, item in enumerate(items):
+        try:
+            external_id, ts, value = normalise(item)
+        except _Reject as rejection:
+            result.rejected.append(Rejection(index, rejection.code, rejection.message, item))
+            continue
+        if ts > limit:
+            result.rejected.append(
+                Rejection(index, "future_timestamp", f"{ts.isoformat()} is in the future.", item)
+            )
+            continue
+        parsed.append((index, item, external_id, ts, value))
+    meters = Meter.objects.filter(external_id__in={p[2] for p in parsed})
+    if site_ids is not None:
+        meters = meters.filter(site_id__in=list(site_ids))
+    lookup: dict[str, int | None] = {}
+    for pk, external_id in meters.values_list("pk", "external_id"):
+        # The same external id on two sites in scope: the caller must disambiguate.
+        lookup[external_id] = None if external_id in lookup else pk
+    readings = []
+    for index, item, external_id, ts, value in parsed:
+        meter_id = lookup.get(external_id)
+        if meter_id is None:
+            message = (
+                f"Meter {external_id!r} is on more than one site."
+                if external_id in lookup
+                else f"No meter {external_id!r} is registered here."
+            )
+            result.rejected.append(Rejection(index, "unknown_meter", message, item))
+            continue
+        readings.append((meter_id, ts, value))
+    result.accepted, result.duplicates = store(readings, gateway=gateway)
+    result.rejected.sort(key=lambda r: r.index)
+    if record_rejections and result.rejected:
+        site_id = gateway.site_id if gateway else None
+        if site_id is None and site_ids is not None:
+            site_list = list(site_ids)
+            site_id = site_list[0] if len(site_list) == 1 else None
+        RejectedReading.objects.bulk_create(
+            RejectedReading(
+                site_id=site_id,
+                gateway=gateway,
+                source=source,
+                code=r.code,
+                message=r.message[:300],
+                payload=_jsonable(r.payload),
+            )
+            for r in result.rejected
+        )
+    return result
+
+
+def _jsonable(payload: Any) -> Any:
+    if payload is None or isinstance(payload, dict | list | str | int | float | bool):
+        return payload
+    return repr(payload)
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
