@@ -237,12 +237,12 @@ def split_in_two(
     first_total = sum(first_weights, Fraction(0))
     second_total = sum(second_weights, Fraction(0))
     cents = Fraction(amount) / CENT
-    first = [cents * first_share * w / first_total for w in first_weights]
-    second = [cents * (1 - first_share) * w / second_total for w in second_weights]
-    totals = [
-        int(part / CENT)
-        for part in split_cents(amount, [a + b for a, b in zip(first, second, strict=True)])
-    ]
+    first_of_one = [first_share * w / first_total for w in first_weights]
+    second_of_one = [(1 - first_share) * w / second_total for w in second_weights]
+    whole = [a + b for a, b in zip(first_of_one, second_of_one, strict=True)]
+    totals = [int(part * 100) for part in split_cents(amount, whole)]
+    first = [cents * a for a in first_of_one]
+    second = [cents * b for b in second_of_one]
     # Each unit's first part may be any whole cent with both parts within a cent of
     # their exact values: between ``low`` and ``high`` (never empty, see the tests).
     low = [max(_floor(a), t - _ceil(b)) for a, b, t in zip(first, second, totals, strict=True)]

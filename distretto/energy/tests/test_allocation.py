@@ -2,6 +2,8 @@
 invariants checked with hypothesis, and every input error named."""
 
 from decimal import Decimal as D
+from fractions import Fraction
+from math import ceil, floor
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +17,7 @@ from distretto.energy.allocation import (
     UnitInput,
     allocate,
     split_cents,
+    split_in_two,
 )
 
 
@@ -254,6 +257,35 @@ class TestRounding:
         assert split_cents(D("1.00"), [1, 2, 3, 4]) == [D("0.10"), D("0.20"), D("0.30"), D("0.40")]
         assert split_cents(D("1.00"), [1, 1, 1, 4]) == [D("0.15"), D("0.14"), D("0.14"), D("0.57")]
 
+    def test_fuel_is_rounded_per_unit_before_it_is_cut_into_its_two_parts(self):
+        # 0.27 €, half by thousandths 1 : 1, half by consumption 1 : 0. Exact cents:
+        #   A: 6.75 + 13.5 = 20.25, B: 6.75 + 0 = 6.75 → unit totals by largest
+        #   remainder: floors 20 + 6 = 26, the cent left goes to B (.75) → 20 / 7.
+        # B consumed nothing, so its 7 cents are all involuntary; the involuntary
+        # column (13.5) rounds half up to 14, so A's involuntary is 7, its voluntary 13.
+        first, second = split_in_two(D("0.27"), Fraction(1, 2), [1, 1], [1, 0])
+        assert first == [D("0.07"), D("0.07")]
+        assert second == [D("0.13"), D("0.00")]
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.integers(min_value=0, max_value=10_000_000),
+        st.fractions(min_value=0, max_value=1, max_denominator=1000),
+        st.lists(st.integers(0, 9), min_size=1, max_size=8).filter(any),
+        st.data(),
+    )
+    def test_two_part_split_keeps_every_part_within_a_cent(self, cents, share, heat, data):
+        consumption = data.draw(
+            st.lists(st.integers(0, 9), min_size=len(heat), max_size=len(heat)).filter(any)
+        )
+        first, second = split_in_two(D(cents).scaleb(-2), share, heat, consumption)
+        assert sum(first) + sum(second) == D(cents).scaleb(-2)
+        for index in range(len(heat)):
+            exact_first = Fraction(cents) * share * heat[index] / sum(heat)
+            exact_second = Fraction(cents) * (1 - share) * consumption[index] / sum(consumption)
+            assert floor(exact_first) <= first[index] * 100 <= ceil(exact_first)
+            assert floor(exact_second) <= second[index] * 100 <= ceil(exact_second)
+
     def test_amounts_keep_two_decimals(self):
         assert [str(part) for part in split_cents(D("2"), [1, 1])] == ["1.00", "1.00"]
 
@@ -395,7 +427,7 @@ def units_for(kwh: list[int], broken: frozenset[int] = frozenset()) -> list[Unit
 
 
 def allocator_units(counts: list[int], k: D) -> list[UnitInput]:
-    """Units with two radiators each, the second one rated ``k``."""
+    """Units with two radiators each, the second one rated ``k`` and read 3 × as much."""
     return [
         UnitInput(
             i,
@@ -403,7 +435,7 @@ def allocator_units(counts: list[int], k: D) -> list[UnitInput]:
             m,
             radiators=[
                 RadiatorReading(D(value), D("1"), D("1")),
-                RadiatorReading(D(value // 2), k, D("0.95")),
+                RadiatorReading(D(3 * value), k, D("0.95")),
             ],
         )
         for i, (m, value) in enumerate(zip(thousandths(len(counts)), counts, strict=True))
@@ -413,7 +445,8 @@ def allocator_units(counts: list[int], k: D) -> list[UnitInput]:
 # The three ways of fixing the involuntary part, for readings in kWh summing to ``kwh``.
 def method_options(method: str, kwh: list[int]) -> dict:
     if method == "measured":
-        return {"involuntary_method": "measured", "generator_heat_kwh": D(sum(kwh) * 5 // 4 + 1)}
+        # Large enough for any estimate: at most every reading over the fewest thousandths.
+        return {"involuntary_method": "measured", "generator_heat_kwh": D(1000 * (sum(kwh) + 1))}
     if method == "compensation":
         return {
             "involuntary_method": "compensation",
@@ -479,8 +512,6 @@ class TestProperties:
                 )
             )
 
-        # Integers stay integers: 2 × (value // 2) scales exactly with an even factor.
-        factor = factor * 2
         assert run(counts) == run([value * factor for value in counts])
 
     @settings(max_examples=60, deadline=None)
