@@ -432,6 +432,7 @@ def ingest(
     source: str = "api",
     gateway: Gateway | None = None,
     record_rejections: bool = True,
+    submitted_by=None,
     now: dt.datetime | None = None,
 ) -> IngestResult:
     """Validate and store a batch of readings for meters of ``site_ids`` (None: any site).
@@ -485,6 +486,7 @@ def ingest(
                 site_id=site_id,
                 gateway=gateway,
                 source=source,
+                submitted_by=submitted_by,
                 code=r.code,
                 message=r.message[:300],
                 payload=_jsonable(r.payload),
@@ -509,3 +511,81 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+# --- CSV and replay -------------------------------------------------------------------------
+
+CSV_BATCH = 5000
+
+
+def csv_items(lines: Iterable[str]) -> Iterator[dict]:
+    """Rows of a readings CSV (header ``meter,ts,value``; ``;`` also accepted) as items."""
+    import csv
+
+    iterator = iter(lines)
+    header_line = next(iterator, "")
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    header = [h.strip().lower() for h in next(csv.reader([header_line], delimiter=delimiter))]
+    for row in csv.reader(iterator, delimiter=delimiter):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        yield dict(zip(header, (cell.strip() for cell in row), strict=False))
+
+
+def ingest_csv(
+    lines: Iterable[str],
+    *,
+    site_ids: Iterable[int] | None,
+    gateway: Gateway | None = None,
+    submitted_by=None,
+    batch_size: int = CSV_BATCH,
+) -> Iterator[dict]:
+    """Ingest a CSV of readings in batches, yielding progress after each one.
+
+    Streams: only one batch is in memory. The last progress is the total result;
+    rejection indexes are the data row numbers (first row after the header is 0).
+    """
+    site_ids = None if site_ids is None else list(site_ids)
+    total = IngestResult()
+    processed = 0
+    for batch in chunks(csv_items(lines), batch_size):
+        result = ingest(
+            batch, site_ids=site_ids, source="csv", gateway=gateway, submitted_by=submitted_by
+        )
+        total.add(result, offset=processed)
+        processed += len(batch)
+        yield {"processed": processed, **total.as_dict(), "done": False}
+    yield {"processed": processed, **total.as_dict(), "done": True}
+
+
+def replay(rejections: Iterable[RejectedReading], *, site_ids: Iterable[int]) -> dict:
+    """Ingest rejected input again (after the registry was fixed), within ``site_ids``.
+
+    Items now accepted or found duplicate are marked replayed; the others stay open
+    with their new reason. Returns the counts.
+    """
+    pending = [r for r in rejections if r.status == RejectedReading.Status.OPEN]
+    outcome = {"replayed": 0, "still_rejected": 0}
+    by_site: dict[int | None, list[RejectedReading]] = defaultdict(list)
+    for rejection in pending:
+        by_site[rejection.site_id].append(rejection)
+    now = timezone.now()
+    for site_id, group in by_site.items():
+        result = ingest(
+            [r.payload for r in group],
+            site_ids=list(site_ids) if site_id is None else [site_id],
+            source="replay",
+            record_rejections=False,
+        )
+        failed = {r.index: r for r in result.rejected}
+        for index, rejection in enumerate(group):
+            if index in failed:
+                rejection.code = failed[index].code
+                rejection.message = failed[index].message[:300]
+                outcome["still_rejected"] += 1
+            else:
+                rejection.status = RejectedReading.Status.REPLAYED
+                rejection.replayed_at = now
+                outcome["replayed"] += 1
+        RejectedReading.objects.bulk_update(group, ["code", "message", "status", "replayed_at"])
+    return outcome

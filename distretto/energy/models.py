@@ -367,7 +367,15 @@ class RejectedReading(models.Model):
     gateway = models.ForeignKey(
         Gateway, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    source = models.CharField(_("source"), max_length=10)  # api, csv, mqtt
+    # Who sent it, when a person did: input naming no known site stays visible to them.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField(_("source"), max_length=10)  # api, csv, mqtt, replay
     code = models.CharField(_("reason"), max_length=20, choices=Code.choices)
     message = models.CharField(_("message"), max_length=300)
     payload = models.JSONField(_("payload"))
@@ -440,3 +448,6 @@ class Anomaly(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+
+from distretto.energy.allocation_models import AllocationCost, AllocationRun, UnitAllocation  # noqa: E402,F401

@@ -13,9 +13,26 @@ from collections.abc import Iterable
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import Case, F, FloatField, Sum, When
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
-from distretto.energy.models import DailyRollup, HourlyRollup, Meter, MonthlyRollup
+from distretto.accounts import tokens
+from distretto.accounts.models import ApiToken
+from distretto.core.errors import Invalid
+from distretto.energy import climate
+from distretto.energy.models import (
+    DailyRollup,
+    DailyWeather,
+    Gateway,
+    HourlyRollup,
+    Meter,
+    MonthlyRollup,
+    Site,
+    Unit,
+)
+from distretto.territory.models import Comune, District
 
 # Italian sites: days and months are local days and months of Europe/Rome.
 LOCAL_TZ = ZoneInfo("Europe/Rome")
@@ -132,3 +149,460 @@ def meter_consumption(
         for row in rows:
             totals[owner[row["meter_id"]]] += row["total"] or 0.0
     return {mid: Decimal(repr(round(value, 3))).quantize(QUANTUM) for mid, value in totals.items()}
+
+
+# --- Registry ---------------------------------------------------------------------------------
+
+
+def create_site(district: District, fields: dict) -> Site:
+    """A site in ``district``; climate zone, degree days and season from its comune."""
+    comune_code = fields.pop("comune", None)
+    comune = None
+    if comune_code:
+        comune = Comune.objects.filter(pk=str(comune_code)).first()
+        if comune is None:
+            raise Invalid(f"No comune with ISTAT code {comune_code}.", field="comune")
+    degree_days = fields.pop("degree_days", None)
+    if degree_days is None and comune is not None:
+        degree_days = climate.DEGREE_DAYS_BY_COMUNE.get(comune.pk)
+    if degree_days is None:
+        raise Invalid(
+            "The degree days of this comune are not known: give degree_days.",
+            field="degree_days",
+        )
+    zone = fields.pop("climate_zone", None) or climate.zone_for(degree_days)
+    (start_month, start_day), (end_month, end_day) = climate.SEASONS[zone]
+    site = Site(
+        district=district,
+        comune=comune,
+        degree_days=degree_days,
+        climate_zone=zone,
+        season_start_month=start_month,
+        season_start_day=start_day,
+        season_end_month=end_month,
+        season_end_day=end_day,
+        **fields,
+    )
+    site.full_clean()
+    site.save()
+    return site
+
+
+def create_unit(site: Site, fields: dict) -> Unit:
+    unit = Unit(site=site, **fields)
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+DEFAULT_UNITS = {
+    Meter.Kind.HCA: "HCA",
+    Meter.Kind.HEAT: "kWh",
+    Meter.Kind.FUEL: "Sm3",
+    Meter.Kind.ELECTRICITY: "kWh",
+    Meter.Kind.CHP_ELECTRIC: "kWh",
+    Meter.Kind.CHP_THERMAL: "kWh",
+    Meter.Kind.WATER: "m3",
+}
+
+
+def create_meter(site: Site, fields: dict) -> Meter:
+    unit = fields.pop("unit", None)
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if unit is not None and unit.site_id != site.pk:
+        raise Invalid("The unit belongs to another site.", field="unit")
+    if Meter.objects.filter(site=site, external_id=fields.get("external_id")).exists():
+        raise Invalid("This site already has a meter with that external id.", field="external_id")
+    fields.setdefault("unit_of_measure", DEFAULT_UNITS.get(fields.get("kind"), "kWh"))
+    meter = Meter(site=site, unit=unit, **fields)
+    meter.full_clean()
+    meter.save()
+    return meter
+
+
+def create_gateway(site: Site, fields: dict, *, by) -> tuple[Gateway, str]:
+    """A gateway and its device token, whose secret is returned once."""
+    with transaction.atomic():
+        gateway = Gateway(site=site, **fields)
+        gateway.full_clean()
+        gateway.save()
+        _token, raw = tokens.issue(
+            kind=ApiToken.Kind.GATEWAY,
+            name=f"{site.name} · {gateway.name}",
+            user=by,
+            device=gateway,
+        )
+    return gateway, raw
+
+
+def record_weather(site: Site, days: list[tuple[dt.date, float]]) -> int:
+    """Store daily mean temperatures; degree days count inside the heating season only."""
+    start = (site.season_start_month, site.season_start_day)
+    end = (site.season_end_month, site.season_end_day)
+    for day, temperature in days:
+        dd = climate.daily_degree_days(temperature) if climate.in_season(start, end, day) else 0.0
+        DailyWeather.objects.update_or_create(
+            site=site, day=day, defaults={"mean_temperature": temperature, "degree_days": dd}
+        )
+    return len(days)
+
+
+def season_of(site: Site, on: dt.date) -> tuple[dt.date, dt.date]:
+    """The heating season [first day, day after the last) containing or before ``on``."""
+    return climate.season_bounds(
+        (site.season_start_month, site.season_start_day),
+        (site.season_end_month, site.season_end_day),
+        on,
+    )
+
+
+def degree_days_between(site: Site, start: dt.date, end: dt.date) -> float:
+    total = DailyWeather.objects.filter(site=site, day__gte=start, day__lt=end).aggregate(
+        total=Sum("degree_days")
+    )["total"]
+    return float(total or 0.0)
+
+
+# --- Consumption queries -------------------------------------------------------------------
+
+GRANULARITIES = {"hour": HourlyRollup, "day": DailyRollup, "month": MonthlyRollup}
+GROUPINGS = ("site", "unit", "meter")
+
+
+def weighted_consumption() -> Sum:
+    """Consumption with allocators weighted by their radiator's K = KQ × KC."""
+    factor = Cast(F("meter__kq") * F("meter__kc"), FloatField())
+    return Sum(
+        Case(
+            When(meter__kind=Meter.Kind.HCA, then=F("consumption") * factor),
+            default=F("consumption"),
+            output_field=FloatField(),
+        )
+    )
+
+
+def _bucket_bounds(granularity: str, start: dt.datetime, end: dt.datetime) -> tuple:
+    if granularity == "hour":
+        return start, end
+    first, after = start.astimezone(LOCAL_TZ).date(), end.astimezone(LOCAL_TZ).date()
+    if end.astimezone(LOCAL_TZ).time() != dt.time():
+        after += dt.timedelta(days=1)
+    if granularity == "month":
+        first = first.replace(day=1)
+    return first, after
+
+
+def _bucket_label(bucket: object) -> str:
+    if isinstance(bucket, dt.datetime):
+        return bucket.astimezone(LOCAL_TZ).isoformat()
+    return bucket.isoformat()
+
+
+def consumption_series(
+    site: Site,
+    start: dt.date | dt.datetime,
+    end: dt.date | dt.datetime,
+    *,
+    granularity: str = "day",
+    by: str = "site",
+    kind: str | None = None,
+    units: list[int] | None = None,
+) -> list[dict]:
+    """Consumption over time, one series per (site | unit | meter) and meter kind.
+
+    Allocator figures are weighted by K, so units can be compared. Each series is
+    ``{"key", "label", "kind", "unit_of_measure", "total", "points": [{"t", "value"}]}``.
+    """
+    if granularity not in GRANULARITIES:
+        raise Invalid("granularity is hour, day or month.", field="granularity")
+    if by not in GROUPINGS:
+        raise Invalid("by is site, unit or meter.", field="by")
+    if kind is not None and kind not in Meter.Kind.values:
+        raise Invalid(f"kind is one of {', '.join(Meter.Kind.values)}.", field="kind")
+    lower, upper = _bucket_bounds(granularity, as_local_datetime(start), as_local_datetime(end))
+    if upper <= lower:
+        raise Invalid("The period ends before it starts.", field="to")
+    model = GRANULARITIES[granularity]
+    rows = model.objects.filter(meter__site=site, bucket__gte=lower, bucket__lt=upper)
+    if kind:
+        rows = rows.filter(meter__kind=kind)
+    if units is not None:
+        rows = rows.filter(meter__unit__in=units)
+    key_field = {"site": "meter__site_id", "unit": "meter__unit_id", "meter": "meter_id"}[by]
+    rows = (
+        rows.values("bucket", key_field, "meter__kind")
+        .annotate(total=weighted_consumption())
+        .order_by("bucket")
+    )
+    labels = _labels(site, by)
+    series: dict[tuple, dict] = {}
+    for row in rows:
+        key = (row[key_field], row["meter__kind"])
+        entry = series.get(key)
+        if entry is None:
+            entry = series[key] = {
+                "key": row[key_field],
+                "label": labels.get(row[key_field], str(_("site-wide"))),
+                "kind": row["meter__kind"],
+                "unit_of_measure": DEFAULT_UNITS.get(row["meter__kind"], ""),
+                "total": 0.0,
+                "points": [],
+            }
+        value = round(row["total"] or 0.0, 3)
+        entry["total"] += value
+        entry["points"].append({"t": _bucket_label(row["bucket"]), "value": value})
+    for entry in series.values():
+        entry["total"] = round(entry["total"], 3)
+    return sorted(series.values(), key=lambda e: (e["kind"], str(e["label"])))
+
+
+def _labels(site: Site, by: str) -> dict:
+    if by == "site":
+        return {site.pk: site.name}
+    if by == "unit":
+        return dict(Unit.objects.filter(site=site).values_list("pk", "name"))
+    return dict(Meter.objects.filter(site=site).values_list("pk", "external_id"))
+
+
+HEAT_KINDS = (Meter.Kind.HEAT, Meter.Kind.HCA)
+
+
+def unit_totals(
+    site: Site, start: dt.date, end: dt.date, *, kinds: tuple = HEAT_KINDS
+) -> dict[int, dict[str, float]]:
+    """Per unit and kind: consumption over [start, end) (allocators weighted by K)."""
+    totals: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for model, lower, upper in period_parts(start, end):
+        rows = (
+            model.objects.filter(
+                meter__site=site,
+                meter__unit__isnull=False,
+                meter__kind__in=kinds,
+                bucket__gte=lower,
+                bucket__lt=upper,
+            )
+            .values("meter__unit_id", "meter__kind")
+            .annotate(total=weighted_consumption())
+        )
+        for row in rows:
+            totals[row["meter__unit_id"]][row["meter__kind"]] += row["total"] or 0.0
+    return totals
+
+
+def normalised_ranking(site: Site, start: dt.date, end: dt.date) -> dict:
+    """Heat use per unit normalised by floor area and by the period's degree days.
+
+    Units with a heat meter are compared in kWh, units with allocators in K-weighted
+    allocator units; each unit's figure is per m² and per degree day (×1000 for
+    readability: per m² per 1000 GG), ranked from the highest.
+    """
+    degree_days = degree_days_between(site, start, end)
+    totals = unit_totals(site, start, end)
+    ranking = []
+    for unit in Unit.objects.filter(site=site).order_by("name"):
+        by_kind = totals.get(unit.pk, {})
+        measure = Meter.Kind.HEAT if Meter.Kind.HEAT in by_kind else Meter.Kind.HCA
+        consumption = by_kind.get(measure)
+        area = float(unit.area_m2 or 0)
+        per_m2 = consumption / area if consumption is not None and area else None
+        ranking.append(
+            {
+                "unit": unit.pk,
+                "name": unit.name,
+                "kind": unit.kind,
+                "measure": DEFAULT_UNITS[measure],
+                "consumption": None if consumption is None else round(consumption, 3),
+                "area_m2": area,
+                "per_m2": None if per_m2 is None else round(per_m2, 4),
+                "per_degree_day": (
+                    round(consumption / degree_days, 4)
+                    if consumption is not None and degree_days
+                    else None
+                ),
+                "per_m2_per_1000_dd": (
+                    round(per_m2 / degree_days * 1000, 4)
+                    if per_m2 is not None and degree_days
+                    else None
+                ),
+            }
+        )
+    ranking.sort(key=lambda r: (r["per_m2"] is None, -(r["per_m2"] or 0)))
+    return {"degree_days": round(degree_days, 1), "units": ranking}
+
+
+def degree_day_series(site: Site, start: dt.date, end: dt.date) -> list[dict]:
+    """Daily degree days and mean temperature, with the site's heat use of the day."""
+    heat = dict(
+        DailyRollup.objects.filter(
+            meter__site=site,
+            meter__kind__in=(Meter.Kind.HEAT, Meter.Kind.CHP_THERMAL),
+            meter__role=Meter.Role.GENERATOR,
+            bucket__gte=start,
+            bucket__lt=end,
+        )
+        .values("bucket")
+        .annotate(total=Sum("consumption"))
+        .values_list("bucket", "total")
+    )
+    return [
+        {
+            "day": w.day.isoformat(),
+            "mean_temperature": w.mean_temperature,
+            "degree_days": round(w.degree_days, 1),
+            "heat_kwh": round(heat.get(w.day, 0.0) or 0.0, 1),
+        }
+        for w in DailyWeather.objects.filter(site=site, day__gte=start, day__lt=end).order_by("day")
+    ]
+
+
+def load_profile(
+    site: Site,
+    start: dt.date | dt.datetime,
+    end: dt.date | dt.datetime,
+    *,
+    kind: str = Meter.Kind.ELECTRICITY,
+) -> dict:
+    """Average site consumption by local hour of day, and the peak hour (kWh in an hour = kW)."""
+    lower, upper = as_local_datetime(start), as_local_datetime(end)
+    rows = (
+        HourlyRollup.objects.filter(
+            meter__site=site,
+            meter__kind=kind,
+            meter__role=Meter.Role.CONSUMPTION,
+            bucket__gte=lower,
+            bucket__lt=upper,
+        )
+        .values("bucket")
+        .annotate(total=Sum("consumption"))
+        .values_list("bucket", "total")
+    )
+    sums = [0.0] * 24
+    counts = [0] * 24
+    peak_at, peak = None, None
+    for bucket, total in rows:
+        hour = bucket.astimezone(LOCAL_TZ).hour
+        sums[hour] += total or 0.0
+        counts[hour] += 1
+        if peak is None or (total or 0.0) > peak:
+            peak_at, peak = bucket, total or 0.0
+    return {
+        "kind": kind,
+        "profile": [
+            {"hour": h, "average": round(sums[h] / counts[h], 3) if counts[h] else None}
+            for h in range(24)
+        ],
+        "peak": None
+        if peak_at is None
+        else {"at": peak_at.astimezone(LOCAL_TZ).isoformat(), "kw": round(peak, 3)},
+    }
+
+
+def _site_totals(site: Site, start, end) -> dict[tuple[str, str], float]:
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    for model, lower, upper in period_parts(start, end):
+        rows = (
+            model.objects.filter(meter__site=site, bucket__gte=lower, bucket__lt=upper)
+            .values("meter__kind", "meter__role")
+            .annotate(total=Sum("consumption"))
+        )
+        for row in rows:
+            totals[(row["meter__kind"], row["meter__role"])] += row["total"] or 0.0
+    return totals
+
+
+def fuel_kwh(site: Site, start, end) -> float:
+    """Fuel burnt over the period in kWh (Sm³ × each meter's calorific value)."""
+    total = 0.0
+    meters = Meter.objects.filter(site=site, kind=Meter.Kind.FUEL)
+    consumption = meter_consumption(meters, start, end)
+    for meter in meters:
+        used = float(consumption.get(meter.pk, 0))
+        if meter.unit_of_measure.lower() in {"sm3", "m3"}:
+            used *= float(meter.calorific_value or NATURAL_GAS_KWH_PER_SM3)
+        total += used
+    return total
+
+
+# Lower calorific value of natural gas used when a fuel meter has none (kWh/Sm³).
+NATURAL_GAS_KWH_PER_SM3 = 9.59
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def cogeneration_balance(site: Site, start, end) -> dict:
+    """Electricity and heat produced, self-consumed and exchanged with the grid.
+
+    self-consumption ratio = self-consumed production / production;
+    self-sufficiency ratio = self-consumed production / consumption;
+    overall efficiency = (electricity + useful heat produced) / fuel energy in.
+    """
+    totals = _site_totals(site, start, end)
+    produced = (
+        totals[(Meter.Kind.CHP_ELECTRIC, Meter.Role.CONSUMPTION)]
+        + totals[(Meter.Kind.CHP_ELECTRIC, Meter.Role.GENERATOR)]
+    )
+    exported = totals[(Meter.Kind.ELECTRICITY, Meter.Role.GRID_EXPORT)]
+    imported = totals[(Meter.Kind.ELECTRICITY, Meter.Role.GRID_IMPORT)]
+    self_consumed = max(produced - exported, 0.0)
+    consumption = self_consumed + imported
+    chp_heat = sum(v for (k, _r), v in totals.items() if k == Meter.Kind.CHP_THERMAL)
+    boiler_heat = totals[(Meter.Kind.HEAT, Meter.Role.GENERATOR)]
+    fuel = fuel_kwh(site, start, end)
+    return {
+        "electricity": {
+            "produced_kwh": round(produced, 1),
+            "exported_kwh": round(exported, 1),
+            "imported_kwh": round(imported, 1),
+            "self_consumed_kwh": round(self_consumed, 1),
+            "consumption_kwh": round(consumption, 1),
+            "self_consumption_ratio": _ratio(self_consumed, produced),
+            "self_sufficiency_ratio": _ratio(self_consumed, consumption),
+        },
+        "heat": {
+            "chp_kwh": round(chp_heat, 1),
+            "boiler_kwh": round(boiler_heat, 1),
+            "produced_kwh": round(chp_heat + boiler_heat, 1),
+        },
+        "fuel_kwh": round(fuel, 1),
+        "overall_efficiency": _ratio(produced + chp_heat + boiler_heat, fuel),
+    }
+
+
+def unit_comparison(unit: Unit, on: dt.date) -> dict:
+    """A unit against similar units of its site (same kind), this season against last.
+
+    Figures per m², in kWh for heat meters or K-weighted allocator units.
+    """
+    site = unit.site
+    first, after = season_of(site, on)
+    end = min(after, on + dt.timedelta(days=1))
+    last_first = first.replace(year=first.year - 1)
+    last_end = end.replace(year=end.year - 1)
+    this = unit_totals(site, first, end)
+    last = unit_totals(site, last_first, last_end)
+
+    def per_m2(totals: dict, target: Unit) -> float | None:
+        by_kind = totals.get(target.pk)
+        if not by_kind or not target.area_m2:
+            return None
+        measure = Meter.Kind.HEAT if Meter.Kind.HEAT in by_kind else Meter.Kind.HCA
+        return round(by_kind[measure] / float(target.area_m2), 3)
+
+    similar = [
+        value
+        for other in Unit.objects.filter(site=site, kind=unit.kind).exclude(pk=unit.pk)
+        if (value := per_m2(this, other)) is not None
+    ]
+    return {
+        "season": {"from": first.isoformat(), "to": end.isoformat()},
+        "this_season_per_m2": per_m2(this, unit),
+        "last_season_per_m2": per_m2(last, unit),
+        "similar_units_average_per_m2": round(sum(similar) / len(similar), 3) if similar else None,
+        "similar_units": len(similar),
+        "degree_days": {
+            "this_season": round(degree_days_between(site, first, end), 1),
+            "last_season": round(degree_days_between(site, last_first, last_end), 1),
+        },
+    }
