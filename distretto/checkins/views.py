@@ -1,0 +1,191 @@
+"""Pages of the check-ins app: the manager's fraud view, the venue's screen with the
+rotating code, the visitor's check-in page and passport. Thin: rules live in
+``services`` and ``decision``."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import qrcode
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from distretto.accounts.scoping import principal_for_user
+from distretto.checkins import services
+from distretto.checkins.access import code_points_for, managed_districts
+from distretto.checkins.models import Badge, CheckinPoint, Route
+from distretto.core.errors import DomainError
+from distretto.loyalty import services as loyalty
+from distretto.loyalty.models import Program
+
+CODE_PATTERN = re.compile(r"^\d{6}$")
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    """The manager's view: venues on a map, check-ins per venue and day, rejection
+    reasons, suspicious cards (with blocking)."""
+    principal = principal_for_user(request.user)
+    districts = managed_districts(principal).order_by("name")
+    if not districts.exists():
+        raise Http404
+    district = districts.filter(pk=request.GET.get("district") or 0).first() or districts[0]
+    chosen = districts.filter(pk=district.pk)
+    if request.method == "POST":
+        try:
+            programs = Program.objects.filter(district=district)
+            card = loyalty.find_card(request.POST.get("card", ""), programs)
+            services.block_card(card)
+            messages.success(request, _("Card %(number)s blocked.") % {"number": card.number})
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(f"{reverse('checkins:manage')}?district={district.pk}")
+    return render(
+        request,
+        "checkins/manage.html",
+        {
+            "district": district,
+            "districts": districts,
+            "points": CheckinPoint.objects.filter(business__district=district).select_related(
+                "business"
+            ),
+            "days": services.daily_counts(chosen),
+            "reasons": services.reason_counts(chosen),
+            "suspicious": services.suspicious_cards(chosen),
+            "routes": Route.objects.filter(district=district).prefetch_related("points"),
+            "badges": Badge.objects.filter(district=district).select_related("route"),
+        },
+    )
+
+
+@login_required
+def venues_geojson(request: HttpRequest, district_id: int) -> JsonResponse:
+    principal = principal_for_user(request.user)
+    district = get_object_or_404(managed_districts(principal), pk=district_id)
+    venues = services.venue_totals(managed_districts(principal).filter(pk=district.pk))
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [v["lon"], v["lat"]]},
+                    "properties": {k: v[k] for k in ("id", "name", "accepted", "rejected")},
+                }
+                for v in venues
+            ],
+        }
+    )
+
+
+@login_required
+def screen(request: HttpRequest, point_id: int) -> HttpResponse:
+    """The bistro's screen (or a poster printed from it): the current code and a QR
+    that opens the check-in page with venue and code filled in; both refresh."""
+    principal = principal_for_user(request.user)
+    point = get_object_or_404(
+        code_points_for(principal).select_related("business__district"), pk=point_id
+    )
+    return render(
+        request, "checkins/screen.html", {"point": point, "shown": services.current_code(point)}
+    )
+
+
+def qr(request: HttpRequest, point_id: int) -> HttpResponse:
+    """PNG of the QR that opens the check-in page (with ``?code=`` when given)."""
+    point = get_object_or_404(CheckinPoint, pk=point_id)
+    code = request.GET.get("code") or None
+    if code is not None and not CODE_PATTERN.match(code):
+        raise Http404
+    target = request.build_absolute_uri(services.checkin_path(point, code))
+    buffer = io.BytesIO()
+    qrcode.make(target, border=2, box_size=10).save(buffer, format="PNG")
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=120"
+    return response
+
+
+def checkin_page(request: HttpRequest, point_id: int) -> HttpResponse:
+    """The visitor's check-in page (opened from the venue's QR)."""
+    point = get_object_or_404(
+        CheckinPoint.objects.select_related("business__district", "business__comune"), pk=point_id
+    )
+    code = request.GET.get("code", "")
+    return render(
+        request,
+        "checkins/checkin.html",
+        {
+            "point": point,
+            "code": code if CODE_PATTERN.match(code) else "",
+            "strings": {
+                "locating": _("Finding your position…"),
+                "accuracy": _("Position found, accurate to ±%(m)s m."),
+                "sending": _("Checking in…"),
+                "denied": _(
+                    "Location permission was denied. Allow location for this site in your "
+                    "browser's settings and try again, or type the code shown at the venue."
+                ),
+                "unavailable": _(
+                    "Your position is not available here. Type the code shown at the venue "
+                    "and check in with it."
+                ),
+                "unsupported": _("This browser cannot share its position: type the venue code."),
+                "no_card": _("Open your card's passport link on this phone first."),
+                "accepted": _("Checked in! +%(points)s points, balance %(balance)s points."),
+                "badge": _("New badge: %(name)s"),
+                "failed": _("Something went wrong: try again."),
+            },
+        },
+    )
+
+
+def _card(token: str):
+    card = loyalty.card_for_token(token)
+    if card is None:
+        raise Http404
+    return card
+
+
+def passport_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The visitor's passport: stamps on a map, routes, badges."""
+    card = _card(token)
+    return render(
+        request,
+        "checkins/passport.html",
+        {
+            "card": card,
+            "passport": services.passport(card),
+            "district": card.program.district,
+            "token": token,
+        },
+    )
+
+
+def passport_geojson(request: HttpRequest, token: str) -> JsonResponse:
+    card = _card(token)
+    venues = services.passport(card)["venues"]
+    return JsonResponse(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [v["lon"], v["lat"]]},
+                    "properties": {
+                        "id": v["id"],
+                        "name": v["name"],
+                        "comune": v["comune"],
+                        "stamped": v["stamped"],
+                        "visits": v["visits"],
+                        "url": reverse("checkins:checkin", args=[v["id"]]),
+                    },
+                }
+                for v in venues
+            ],
+        }
+    )
