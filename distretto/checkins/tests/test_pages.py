@@ -1,0 +1,77 @@
+"""The pages: manager's view with blocking, the venue's screen, the visitor's check-in
+page and passport."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from distretto.checkins.tests.conftest import check_in
+from distretto.testing import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_manager_sees_venues_reasons_and_suspicious_cards_and_blocks_one(actors, venue, card):
+    start = timezone.now() - timedelta(hours=5)
+    for minutes in range(6):
+        check_in(card, venue, metres_north=3_000, now=start + timedelta(minutes=minutes))
+    manager = signed_in(actors.manager)
+    page = manager.get("/checkins/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Panetteria Fanfulla" in text and card.number in text
+    assert f'data-card="{card.number}"' in text
+    response = manager.post(f"/checkins/?district={actors.district.pk}", {"card": card.number})
+    assert response.status_code == 302
+    card.refresh_from_db()
+    assert card.status == "blocked"
+    geojson = manager.get(f"/checkins/d/{actors.district.pk}/venues.geojson").json()
+    assert geojson["features"][0]["properties"]["rejected"] == 6
+
+
+def test_the_manager_page_is_not_for_merchants_and_not_across_chambers(actors, venue):
+    assert signed_in(actors.merchant).get("/checkins/").status_code == 404
+    outsider = signed_in(actors.outsider)
+    assert "Panetteria Fanfulla" not in outsider.get("/checkins/").content.decode()
+    assert outsider.get(f"/checkins/d/{actors.district.pk}/venues.geojson").status_code == 404
+
+
+def test_the_venue_screen_shows_the_code_to_its_merchant_and_manager_only(actors, venue):
+    for user in (actors.manager, actors.merchant):
+        page = signed_in(user).get(f"/checkins/points/{venue.pk}/screen/")
+        assert page.status_code == 200
+        assert 'id="screen-code"' in page.content.decode()
+    assert signed_in(actors.outsider).get(f"/checkins/points/{venue.pk}/screen/").status_code == 404
+    assert Client().get(f"/checkins/points/{venue.pk}/screen/").status_code == 302  # to login
+
+
+def test_the_qr_opens_the_check_in_page_with_the_code(venue):
+    png = Client().get(f"/checkins/v/{venue.pk}/qr.png?code=123456")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert Client().get(f"/checkins/v/{venue.pk}/qr.png?code=<script>").status_code == 404
+    page = Client().get(f"/checkins/v/{venue.pk}/?code=123456")
+    assert page.status_code == 200
+    assert 'value="123456"' in page.content.decode()
+
+
+def test_the_passport_page_and_its_stamps(venue, other_venue, card, issued_card):
+    check_in(card, venue)
+    token = issued_card[1]
+    page = Client().get(f"/checkins/p/{token}/")
+    assert page.status_code == 200 and card.number in page.content.decode()
+    stamps = Client().get(f"/checkins/p/{token}/stamps.geojson").json()
+    assert {f["properties"]["name"]: f["properties"]["stamped"] for f in stamps["features"]} == {
+        "Panetteria Fanfulla": True,
+        "Libreria del Sole": False,
+    }
+    assert Client().get("/checkins/p/lcw_nope/").status_code == 404
