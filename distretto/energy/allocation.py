@@ -276,7 +276,7 @@ def _validate(data: AllocationInput) -> str:
     if not data.units:
         raise AllocationInputError("units", "The site has no units to allocate to.")
     for unit in data.units:
-        if unit.millesimi_heat is None or unit.millesimi_heat < 0:
+        if unit.millesimi_heat is None or unit.millesimi_heat <= 0:
             raise AllocationInputError(
                 "millesimi_heat", f"Unit {unit.name} has no heat-requirement thousandths."
             )
