@@ -57,10 +57,10 @@ with the training modules it calls for): no broadband → connectivity upgrade f
 broadband under 30 Mbit/s → a faster line; under 5 m² for services → reorganise the
 layout; no step-free access → remove barriers; under 36 opening hours a week → extend
 them; no successor → succession plan; no premises from the comune → involve the
-comune; 5,000 tourist presences or more → tourist information point; no pagoPA
-payments yet → become a pagoPA outlet; post office 5 km or more away → postal and
-parcel services; low willingness → a consulting visit first. The training needs the
-owner states add their modules too.
+comune; 5,000 tourist presences or more and no tourist information yet → open one; no pagoPA
+payments yet → become a pagoPA outlet; post office 5 km or more away and no postal
+counter → postal and parcel services; low willingness → a consulting visit first.
+The training needs the owner states add their modules too.
 """
 
 from __future__ import annotations
@@ -328,11 +328,25 @@ DEFAULT_MODEL: dict = {
         _rule("extend_hours", "weekly_opening_hours", "lt", 36, []),
         _rule("succession_plan", "succession", "eq", "none", []),
         _rule("involve_comune", "comune_premises", "eq", False, []),
-        _rule("tourist_office", "tourist_presences", "gte", 5000, ["tourist-hospitality"]),
+        {
+            "code": "tourist_office",
+            "when": [
+                {"answer": "tourist_presences", "op": "gte", "value": 5000},
+                {"answer": "services_offered", "op": "lacks", "value": "tourist_info"},
+            ],
+            "modules": ["tourist-hospitality"],
+        },
         _rule(
             "pagopa_outlet", "services_offered", "lacks", "pagopa_payments", ["pagopa-operations"]
         ),
-        _rule("postal_services", "post_office_km", "gte", 5, ["digital-public-services"]),
+        {
+            "code": "postal_services",
+            "when": [
+                {"answer": "post_office_km", "op": "gte", "value": 5},
+                {"answer": "services_offered", "op": "lacks", "value": "postal_counter"},
+            ],
+            "modules": ["digital-public-services"],
+        },
         _rule("motivate_owner", "willingness", "eq", "low", ["marketing"]),
     ],
     "training_needs_modules": {

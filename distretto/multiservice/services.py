@@ -278,9 +278,14 @@ def publish_model(
 
 
 def start_checkup(
-    principal: Principal, business: Business, *, assessor_id: int | None = None
+    principal: Principal,
+    business: Business,
+    *,
+    assessor_id: int | None = None,
+    prefill: bool = False,
 ) -> Checkup:
-    """A new draft check-up of ``business``, assigned to an assessor (the caller by default)."""
+    """A new draft check-up of ``business``, assigned to an assessor (the caller by
+    default); with ``prefill`` the answers the registry knows are filled in."""
     require_write(principal)
     if not checkup_businesses(principal).filter(pk=business.pk).exists():
         raise NotFound(f"No business with id {business.pk}.")
@@ -297,7 +302,27 @@ def start_checkup(
         )
         if assessor is None:
             raise Invalid("The assessor must be an assessor of the district.", field="assessor")
-    return Checkup.objects.create(business=business, assessor=assessor)
+    return Checkup.objects.create(
+        business=business, assessor=assessor, answers=prefill_answers(business) if prefill else {}
+    )
+
+
+def prefill_answers(business: Business) -> dict:
+    """What the registry already knows: residents of the place served (the frazione's
+    when the shop serves one) and the services the shop offers."""
+    answers: dict = {}
+    shop = MultiserviceShop.objects.filter(business=business).select_related("comune").first()
+    if shop is not None:
+        if shop.population_served is not None:
+            answers["residents"] = shop.population_served
+        answers["services_offered"] = sorted(
+            shop.services.values_list("service_type__code", flat=True)
+        )
+        if shop.nearest_grocery_km is not None:
+            answers["grocery_km"] = float(shop.nearest_grocery_km)
+    elif business.comune is not None and business.comune.population is not None:
+        answers["residents"] = business.comune.population
+    return answers
 
 
 def _require_editable_draft(principal: Principal, checkup: Checkup) -> None:
@@ -560,7 +585,7 @@ class PlanItem:
     enrolment: Enrolment | None
     hours_done: Decimal
     status: str  # to_enrol, enrolled, completed
-    open_editions: list[TrainingEdition]
+    open_editions: list[tuple[TrainingEdition, int]]  # with the seats left
 
 
 def training_plan(business: Business) -> dict:
@@ -591,11 +616,12 @@ def training_plan(business: Business) -> dict:
         current = done or (mine[-1] if mine else None)
         editions = []
         if current is None and code in modules:
-            editions = list(
-                modules[code]
+            editions = [
+                (edition, edition.capacity - seats_taken(edition))
+                for edition in modules[code]
                 .editions.filter(district=business.district_id, ends_on__gte=today)
                 .order_by("starts_on")
-            )
+            ]
         items.append(
             PlanItem(
                 code=code,

@@ -158,6 +158,13 @@ def test_no_dedicated_space_recommends_reorganising_the_layout(answers):
     assert "reorganise_layout" not in codes(score(answers))
 
 
+def test_a_tourist_office_is_recommended_only_where_tourists_come_and_none_exists(answers):
+    many = {**answers, "tourist_presences": 12000, "services_offered": []}
+    assert "tourist_office" in codes(score(many))
+    assert "tourist_office" not in codes(score({**many, "services_offered": ["tourist_info"]}))
+    assert "tourist_office" not in codes(score({**many, "tourist_presences": 800}))
+
+
 def test_pagopa_outlet_only_when_the_shop_does_not_collect_payments(answers):
     assert "pagopa_outlet" in codes(score(answers))
     paying = {**answers, "services_offered": ["pagopa_payments"]}
@@ -165,7 +172,8 @@ def test_pagopa_outlet_only_when_the_shop_does_not_collect_payments(answers):
 
 
 def test_training_modules_come_from_recommendations_and_stated_needs(answers):
-    result = score({**answers, "tourist_presences": 9000, "training_needs": ["marketing"]})
+    many_tourists = {**answers, "tourist_presences": 9000, "services_offered": []}
+    result = score({**many_tourists, "training_needs": ["marketing"]})
     assert "tourist-hospitality" in result.training_modules  # many tourists
     assert "pagopa-operations" in result.training_modules  # no pagoPA yet
     assert "marketing" in result.training_modules  # asked for by the owner
