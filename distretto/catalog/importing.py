@@ -1,0 +1,211 @@
+"""CSV import and export of typical products.
+
+Columns: ``name``, ``category``, ``designation``, ``region`` (required) and
+optionally ``origin``, ``season_from``, ``season_to``, ``name_en``, ``name_fr``,
+``name_de``, ``description``, ``description_en``, ``description_fr``,
+``description_de``. Every row is validated first and each bad row reported with
+its line (the header is line 1) and reason; nothing is written when a row is bad
+unless the caller asks to skip bad rows. Rows match existing products by name
+and region, and only the columns present in the file are compared, so importing
+the same file twice (or an exported file) changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from distretto.catalog.models import Product
+from distretto.territory.importing import ImportFileError, ImportReport, RowError, read_rows
+
+__all__ = [
+    "EXPORT_COLUMNS",
+    "REGIONS",
+    "ImportFileError",
+    "ImportReport",
+    "import_products",
+    "products_csv",
+]
+
+REQUIRED_COLUMNS = ["name", "category", "designation", "region"]
+TEXT_COLUMNS = [
+    "origin",
+    "name_en",
+    "name_fr",
+    "name_de",
+    "description",
+    "description_en",
+    "description_fr",
+    "description_de",
+]
+MONTH_COLUMNS = ["season_from", "season_to"]
+EXPORT_COLUMNS = [*REQUIRED_COLUMNS, "origin", *MONTH_COLUMNS, *TEXT_COLUMNS[1:]]
+
+# The twenty Italian regions, as ISTAT names them.
+REGIONS = [
+    "Abruzzo",
+    "Basilicata",
+    "Calabria",
+    "Campania",
+    "Emilia-Romagna",
+    "Friuli-Venezia Giulia",
+    "Lazio",
+    "Liguria",
+    "Lombardia",
+    "Marche",
+    "Molise",
+    "Piemonte",
+    "Puglia",
+    "Sardegna",
+    "Sicilia",
+    "Toscana",
+    "Trentino-Alto Adige",
+    "Umbria",
+    "Valle d'Aosta",
+    "Veneto",
+]
+_REGION_KEYS = {name.lower().replace("-", " "): name for name in REGIONS}
+
+
+def _choice(value: str, choices: type, name: str) -> str:
+    """A choice by its key or by its label in any of the site's languages."""
+    lowered = value.strip().lower()
+    for key, label in choices.choices:
+        if lowered == key.lower():
+            return key
+        for language, _language_name in settings.LANGUAGES:
+            with translation.override(language):
+                if lowered == str(label).lower():
+                    return key
+    valid = ", ".join(choices.values)
+    raise ValidationError(
+        {name: _("%(value)r is not one of: %(valid)s.") % {"value": value, "valid": valid}}
+    )
+
+
+def _region(value: str) -> str:
+    region = _REGION_KEYS.get(value.strip().lower().replace("-", " "))
+    if region is None:
+        raise ValidationError(
+            {"region": _("%(value)r is not an Italian region.") % {"value": value}}
+        )
+    return region
+
+
+def _month(value: str, name: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= 12:
+        raise ValidationError({name: _("%(value)r is not a month (1-12).") % {"value": value}})
+    return int(value)
+
+
+def _errors_of(exc: ValidationError, line: int) -> list[RowError]:
+    if hasattr(exc, "error_dict"):
+        return [
+            RowError(
+                line, None if name == "__all__" else name, "; ".join(e.messages[0] for e in errs)
+            )
+            for name, errs in exc.error_dict.items()
+        ]
+    return [RowError(line, None, "; ".join(exc.messages))]
+
+
+def unique_slug(name: str, region: str, exclude_pk: int | None = None) -> str:
+    """A free slug for a product: name-region, numbered if taken."""
+    base = slugify(f"{name} {region}")[:130] or "prodotto"
+    slug, number = base, 2
+    taken = Product.objects.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def _values(row: dict[str, Any], header: set[str]) -> dict[str, Any]:
+    if not row["name"]:
+        raise ValidationError({"name": _("the name is empty")})
+    values: dict[str, Any] = {
+        "name": row["name"],
+        "category": _choice(row["category"], Product.Category, "category"),
+        "designation": _choice(row["designation"], Product.Designation, "designation"),
+        "region": _region(row["region"]),
+    }
+    for name in TEXT_COLUMNS:
+        if name in header:
+            values[name] = row.get(name, "")
+    for name in MONTH_COLUMNS:
+        if name in header:
+            values[name] = _month(row.get(name, ""), name)
+    if (values.get("season_from") is None) != (values.get("season_to") is None):
+        raise ValidationError({"season_to": _("give both months of the season, or neither")})
+    return values
+
+
+def import_products(source: bytes | str | IO, *, skip_bad: bool = False) -> ImportReport:
+    """Validate every row, then write them all in one transaction (see the module doc)."""
+    rows = read_rows(source, REQUIRED_COLUMNS)
+    header = set(rows[0][1]) if rows else set()
+    report = ImportReport()
+    prepared: list[tuple[Product, bool, bool]] = []
+    seen: set[tuple[str, str]] = set()
+    for line, row in rows:
+        if "__extra__" in row:
+            report.errors.append(RowError(line, None, _("more values than columns")))
+            continue
+        try:
+            values = _values(row, header)
+            key = (values["name"].lower(), values["region"])
+            if key in seen:
+                raise ValidationError(_("the same name and region appear twice in the file"))
+            seen.add(key)
+            existing = Product.objects.filter(
+                name__iexact=values["name"], region=values["region"]
+            ).first()
+            product = existing or Product()
+            changed = existing is None or any(
+                getattr(existing, name) != value for name, value in values.items()
+            )
+            for name, value in values.items():
+                setattr(product, name, value)
+            if existing is None:
+                product.slug = "pending"
+            product.full_clean(exclude=["slug"], validate_unique=False)
+            prepared.append((product, existing is None, changed))
+        except ValidationError as exc:
+            report.errors.extend(_errors_of(exc, line))
+    if report.errors and not skip_bad:
+        return report
+    with transaction.atomic():
+        for product, created, changed in prepared:
+            if created:
+                product.slug = unique_slug(product.name, product.region)
+                report.created += 1
+            elif changed:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+                continue
+            product.save()
+    report.written = True
+    return report
+
+
+def products_csv(products: QuerySet) -> str:
+    """The products as CSV, in the columns ``import_products`` reads back."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for product in products:
+        writer.writerow(
+            ["" if getattr(product, c) is None else getattr(product, c) for c in EXPORT_COLUMNS]
+        )
+    return out.getvalue()
