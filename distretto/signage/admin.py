@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from distretto.signage import models
+
+
+@admin.register(models.DisplayGroup)
+class DisplayGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "district"]
+    list_filter = ["district"]
+
+
+@admin.register(models.Display)
+class DisplayAdmin(admin.ModelAdmin):
+    list_display = ["name", "district", "orientation", "approved", "last_seen_at"]
+    list_filter = ["district", "approved", "groups"]
+    readonly_fields = ["last_seen_at", "player_version", "playing_version", "last_status"]
+
+
+@admin.register(models.MediaAsset)
+class MediaAssetAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "district", "business", "size", "created_at"]
+    list_filter = ["kind", "district"]
+
+
+@admin.register(models.Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["title", "district", "starts_at", "place"]
+    list_filter = ["district"]
+
+
+@admin.register(models.Content)
+class ContentAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "district", "business", "priority", "status", "valid_from"]
+    list_filter = ["status", "kind", "priority", "district"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(models.PlayRecord)
+class PlayRecordAdmin(admin.ModelAdmin):
+    """Proof of play is what players reported: read here, never edited."""
+
+    list_display = ["content_title", "display", "started_at", "duration_s"]
+    list_filter = ["display__district"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

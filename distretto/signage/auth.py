@@ -1,0 +1,46 @@
+"""Player authentication: a display token (ApiToken kind ``display``) stands for one
+Display. The player sends it as ``Authorization: Bearer``; the event stream also
+accepts ``?token=`` because a browser's EventSource cannot set headers."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.http import HttpRequest
+from ninja.security import APIKeyQuery, HttpBearer
+
+from distretto.accounts import tokens
+from distretto.accounts.models import ApiToken
+from distretto.accounts.scoping import Principal
+from distretto.signage.models import Display
+
+
+def display_principal(request: HttpRequest, raw_token: str) -> Principal | None:
+    """The principal of an active display token, with ``request.display`` set."""
+    api_token = tokens.authenticate(raw_token)
+    if api_token is None or api_token.kind != ApiToken.Kind.DISPLAY:
+        return None
+    if api_token.device_type_id != ContentType.objects.get_for_model(Display).pk:
+        return None
+    display = Display.objects.select_related("district").filter(pk=api_token.device_id).first()
+    if display is None:
+        return None
+    request.display = display
+    principal = Principal(token=api_token, via="api")
+    request.principal = principal
+    return principal
+
+
+class DisplayBearer(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        return display_principal(request, token)
+
+
+class DisplayQueryToken(APIKeyQuery):
+    param_name = "token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        return display_principal(request, key or "")
+
+
+display_auth = [DisplayBearer()]
+display_stream_auth = [DisplayBearer(), DisplayQueryToken()]

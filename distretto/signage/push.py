@@ -1,0 +1,272 @@
+"""Live push to players: one hub per server process fans manifest changes out to the
+event streams connected to it.
+
+- A change is *announced* per district (``services.announce``). With ``REDIS_URL``
+  set it is published on a Redis channel that every process's hub listens to, so
+  players connected to any uvicorn worker hear of it; otherwise it goes straight to
+  this process's hub.
+- On a notice the hub recomputes, in one worker thread, the manifests of the
+  district's connected displays (the playlist is shared between displays with the
+  same targets) and hands the new manifest to each stream whose version changed.
+- Time-driven changes need no notice: after each evaluation the hub sets a timer at
+  the earliest ``next_change_at`` of the district's connected displays and
+  re-evaluates then, so validity and daypart edges reach players without anyone
+  editing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.utils import timezone
+
+log = logging.getLogger("distretto.signage")
+
+KEEPALIVE_S = 15.0  # a comment line at least this often keeps proxies from closing idle streams
+RETRY_MS = 3000
+MAX_TIMER_S = 3600.0  # re-evaluate at least hourly (widgets such as campaigns change daily)
+
+
+def channel() -> str:
+    """The Redis channel; tests give each run its own."""
+    return os.environ.get("SIGNAGE_CHANNEL") or getattr(
+        settings, "SIGNAGE_CHANNEL", "distretto:signage:changes"
+    )
+
+
+class Subscription:
+    """One connected player: the latest manifest not yet sent, and a wake-up flag."""
+
+    __slots__ = ("display_id", "district_id", "pending", "sent_version", "wake")
+
+    def __init__(self, display_id: int, district_id: int) -> None:
+        self.display_id = display_id
+        self.district_id = district_id
+        self.sent_version: str | None = None
+        self.pending: bytes | None = None
+        self.wake = asyncio.Event()
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.subscribers: dict[int, dict[int, set[Subscription]]] = {}
+        # The last evaluation per display: (version, encoded SSE event), shared by streams.
+        self.latest: dict[int, tuple[str, bytes]] = {}
+        self.timers: dict[int, asyncio.TimerHandle] = {}
+        self.refreshing: dict[int, asyncio.Task] = {}
+        self.again: set[int] = set()
+        self.listener: asyncio.Task | None = None
+        self.evaluations = 0
+
+    # --- connections ----------------------------------------------------------------------
+
+    async def subscribe(self, display_id: int, district_id: int) -> Subscription:
+        from distretto.signage import services
+
+        self._bind()
+        sub = Subscription(display_id, district_id)
+        district = self.subscribers.setdefault(district_id, {})
+        first = display_id not in district
+        district.setdefault(display_id, set()).add(sub)
+        if display_id in self.latest and not first:
+            sub.pending = self.latest[display_id][1]
+            sub.sent_version = self.latest[display_id][0]
+            sub.wake.set()
+        else:
+            # Evaluate this display alone: a thousand players connecting must not
+            # each re-evaluate the whole district.
+            manifests = await sync_to_async(services.district_manifests, thread_sensitive=False)(
+                district_id, [display_id]
+            )
+            self._deliver(district_id, manifests, replace_timer=False)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        district = self.subscribers.get(sub.district_id, {})
+        subs = district.get(sub.display_id)
+        if subs is None:
+            return
+        subs.discard(sub)
+        if not subs:
+            del district[sub.display_id]
+            self.latest.pop(sub.display_id, None)
+        if not district:
+            self.subscribers.pop(sub.district_id, None)
+            timer = self.timers.pop(sub.district_id, None)
+            if timer:
+                timer.cancel()
+
+    def connections(self) -> int:
+        return sum(len(s) for d in self.subscribers.values() for s in d.values())
+
+    # --- notices --------------------------------------------------------------------------
+
+    def _bind(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            self.loop, self.listener = loop, None
+            self.timers.clear()
+            self.refreshing.clear()
+        if settings.REDIS_URL and self.listener is None:
+            self.listener = loop.create_task(self._listen())
+
+    def notify(self, district_id: int) -> None:
+        """Re-evaluate a district soon (call from the hub's event loop)."""
+        if district_id not in self.subscribers:
+            return
+        if district_id in self.refreshing:
+            self.again.add(district_id)  # a change landed during an evaluation
+            return
+        self.refreshing[district_id] = asyncio.ensure_future(self.refresh(district_id))
+
+    def notify_threadsafe(self, district_id: int) -> None:
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self.notify, district_id)
+
+    async def _listen(self) -> None:
+        """Follow the Redis channel; reconnect with backoff if Redis goes away."""
+        import redis.asyncio as aioredis
+
+        delay = 0.5
+        while True:
+            client = aioredis.from_url(settings.REDIS_URL)
+            try:
+                async with client.pubsub() as pubsub:
+                    await pubsub.subscribe(channel())
+                    delay = 0.5
+                    # Changes announced while we were not listening: catch up once.
+                    for district_id in list(self.subscribers):
+                        self.notify(district_id)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            try:
+                                self.notify(int(message["data"]))
+                            except (TypeError, ValueError):
+                                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis down or gone: retry, players keep their manifests
+                log.warning("signage: Redis listener lost, retrying in %.1fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+            finally:
+                await client.aclose()
+
+    # --- evaluation -----------------------------------------------------------------------
+
+    async def refresh(self, district_id: int) -> None:
+        from distretto.signage import services
+
+        try:
+            while True:
+                self.again.discard(district_id)
+                display_ids = list(self.subscribers.get(district_id, {}))
+                if not display_ids:
+                    return
+                manifests = await sync_to_async(
+                    services.district_manifests, thread_sensitive=False
+                )(district_id, display_ids)
+                self.evaluations += 1
+                self._deliver(district_id, manifests, replace_timer=True)
+                if district_id not in self.again:
+                    return
+        except Exception:
+            log.exception("signage: evaluating district %s failed", district_id)
+        finally:
+            if self.refreshing.get(district_id) is asyncio.current_task():
+                del self.refreshing[district_id]
+
+    def _deliver(self, district_id: int, manifests: dict, *, replace_timer: bool) -> None:
+        encoded: dict[str, bytes] = {}
+        soonest: datetime | None = None
+        for display_id, manifest in manifests.items():
+            if manifest.version not in encoded:
+                encoded[manifest.version] = sse_event("manifest", manifest.body)
+            self.latest[display_id] = (manifest.version, encoded[manifest.version])
+            if manifest.next_change_at and (soonest is None or manifest.next_change_at < soonest):
+                soonest = manifest.next_change_at
+            for sub in self.subscribers.get(district_id, {}).get(display_id, ()):
+                if sub.sent_version != manifest.version:
+                    sub.pending = encoded[manifest.version]
+                    sub.sent_version = manifest.version
+                    sub.wake.set()
+        self._arm_timer(district_id, soonest, replace=replace_timer)
+
+    def _arm_timer(self, district_id: int, at: datetime | None, *, replace: bool) -> None:
+        """Re-evaluate the district at ``at`` (or within the hour); a single display's
+        evaluation only ever brings the timer forward."""
+        if district_id not in self.subscribers or self.loop is None:
+            return
+        delay = MAX_TIMER_S
+        if at is not None:
+            # A little after the edge, so that the evaluation sees the new state.
+            delay = min(MAX_TIMER_S, max(0.0, (at - timezone.now()).total_seconds()) + 0.05)
+        old = self.timers.get(district_id)
+        if old is not None and not old.cancelled() and old.when() > self.loop.time():
+            if not replace and old.when() <= self.loop.time() + delay:
+                return
+            old.cancel()
+        self.timers[district_id] = self.loop.call_later(delay, self.notify, district_id)
+
+
+def sse_event(name: str, body: dict) -> bytes:
+    data = json.dumps(body, separators=(",", ":"))
+    return f"event: {name}\nid: {body.get('version', '')}\ndata: {data}\n\n".encode()
+
+
+_hub = Hub()
+_hub_lock = threading.Lock()
+_redis = None
+
+
+def hub() -> Hub:
+    return _hub
+
+
+def publish(district_id: int) -> None:
+    """Tell every process (through Redis) or this one (in-process) of a change."""
+    global _redis
+    if settings.REDIS_URL:
+        import redis
+
+        with _hub_lock:
+            if _redis is None:
+                _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+        try:
+            _redis.publish(channel(), str(district_id))
+            return
+        except Exception:  # Redis down: at least this process's players hear of it
+            log.warning("signage: Redis publish failed; notifying this process only")
+    _hub.notify_threadsafe(district_id)
+
+
+async def stream(display_id: int, district_id: int) -> AsyncIterator[bytes]:
+    """The Server-Sent Events of one player: its manifest now, then on every change,
+    and a keep-alive comment whenever nothing happened for KEEPALIVE_S."""
+    sub = await _hub.subscribe(display_id, district_id)
+    try:
+        yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
+        while True:
+            if not sub.wake.is_set():
+                try:
+                    await asyncio.wait_for(sub.wake.wait(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+            sub.wake.clear()
+            if sub.pending is not None:
+                event, sub.pending = sub.pending, None
+                yield event
+    finally:
+        _hub.unsubscribe(sub)

@@ -1,0 +1,753 @@
+"""The signage operations: what the API, the pages, the commands and the demo call.
+
+Every change that may alter what a totem plays ends with ``announce(district)``,
+which, once the transaction commits, tells the push hub (``push.py``) of every
+server process to re-evaluate that district's connected players.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from distretto.accounts import tokens
+from distretto.accounts.models import ApiToken
+from distretto.accounts.scoping import Principal
+from distretto.core.errors import Forbidden, Invalid
+from distretto.signage import playlist as pl
+from distretto.signage.access import is_manager_of, own_business_ids
+from distretto.signage.models import (
+    Content,
+    Display,
+    DisplayGroup,
+    Event,
+    MediaAsset,
+    PlayRecord,
+)
+from distretto.territory.models import Business, District
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_DURATION_S = 3600
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+VIDEO_TYPES = {".mp4": "video/mp4", ".webm": "video/webm"}
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_VIDEO_BYTES = 200 * 1024 * 1024
+MAX_SCREENSHOT_BYTES = 2 * 1024 * 1024
+THUMBNAIL_BOX = (320, 320)
+WIDGET_KINDS = {Content.Kind.CAMPAIGNS, Content.Kind.EVENTS, Content.Kind.DATE}
+
+
+def tz_of(district: District) -> ZoneInfo:
+    return ZoneInfo(district.time_zone or "Europe/Rome")
+
+
+# --- Announcing changes ---------------------------------------------------------------------
+
+
+def announce(district_id: int) -> None:
+    """After commit, make every server process re-evaluate this district's players."""
+    from distretto.signage import push
+
+    transaction.on_commit(lambda: push.publish(district_id))
+
+
+# --- Displays and groups --------------------------------------------------------------------
+
+
+def groups_named(district: District, names: list[str], *, create: bool) -> list[DisplayGroup]:
+    """The district's groups with these names; with ``create`` missing ones are made."""
+    clean = []
+    for name in names:
+        name = (name or "").strip()
+        if not name or len(name) > 100:
+            raise Invalid(_("A group name is 1 to 100 characters."), field="groups")
+        if name not in clean:
+            clean.append(name)
+    if create:
+        return [DisplayGroup.objects.get_or_create(district=district, name=n)[0] for n in clean]
+    found = {g.name: g for g in DisplayGroup.objects.filter(district=district, name__in=clean)}
+    missing = [n for n in clean if n not in found]
+    if missing:
+        raise Invalid(_("Unknown group: %(name)s.") % {"name": missing[0]}, field="targets.groups")
+    return [found[n] for n in clean]
+
+
+def issue_display_token(display: Display, by=None) -> str:
+    """Revoke the display's tokens and issue a new one (returned once, stored hashed)."""
+    for token in tokens.device_tokens(display).filter(revoked_at__isnull=True):
+        tokens.revoke(token)
+    _token, raw = tokens.issue(
+        kind=ApiToken.Kind.DISPLAY,
+        name=f"Totem {display.name}"[:120],
+        user=by if getattr(by, "pk", None) else None,
+        device=display,
+    )
+    return raw
+
+
+def revoke_display_tokens(display: Display) -> int:
+    revoked = 0
+    for token in tokens.device_tokens(display).filter(revoked_at__isnull=True):
+        tokens.revoke(token)
+        revoked += 1
+    return revoked
+
+
+DISPLAY_FIELDS = {"name", "lat", "lon", "orientation", "resolution", "tags", "approved"}
+
+
+def _apply_display_fields(display: Display, fields: dict) -> list[str] | None:
+    groups = fields.pop("groups", None)
+    unknown = set(fields) - DISPLAY_FIELDS
+    if unknown:
+        raise Invalid(_("Unknown field."), field=sorted(unknown)[0])
+    for name, value in fields.items():
+        setattr(display, name, value)
+    if display.resolution and not re.match(r"^\d{2,5}x\d{2,5}$", display.resolution):
+        raise Invalid(_("Resolution is WIDTHxHEIGHT, e.g. 1920x1080."), field="resolution")
+    if not isinstance(display.tags, list) or not all(isinstance(t, str) for t in display.tags):
+        raise Invalid(_("Tags are a list of words."), field="tags")
+    display.full_clean(exclude=["district", "groups"])
+    return groups
+
+
+@transaction.atomic
+def create_display(district: District, fields: dict, *, by=None) -> tuple[Display, str]:
+    """A new totem and its pairing token (the token is in this answer only)."""
+    display = Display(district=district)
+    groups = _apply_display_fields(display, dict(fields))
+    display.save()
+    display.groups.set(groups_named(district, groups or [], create=True))
+    raw = issue_display_token(display, by)
+    announce(district.pk)
+    return display, raw
+
+
+@transaction.atomic
+def update_display(display: Display, fields: dict) -> Display:
+    groups = _apply_display_fields(display, dict(fields))
+    display.save()
+    if groups is not None:
+        display.groups.set(groups_named(display.district, groups, create=True))
+    announce(display.district_id)
+    return display
+
+
+@transaction.atomic
+def create_group(district: District, name: str) -> DisplayGroup:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise Invalid(_("A group name is 1 to 100 characters."), field="name")
+    if DisplayGroup.objects.filter(district=district, name=name).exists():
+        raise Invalid(_("A group with this name exists."), field="name")
+    return DisplayGroup.objects.create(district=district, name=name)
+
+
+@transaction.atomic
+def rename_group(group: DisplayGroup, name: str) -> DisplayGroup:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise Invalid(_("A group name is 1 to 100 characters."), field="name")
+    clash = DisplayGroup.objects.filter(district=group.district_id, name=name)
+    if clash.exclude(pk=group.pk).exists():
+        raise Invalid(_("A group with this name exists."), field="name")
+    group.name = name
+    group.save()
+    return group
+
+
+@transaction.atomic
+def delete_group(group: DisplayGroup) -> None:
+    district_id = group.district_id
+    group.delete()
+    announce(district_id)
+
+
+# --- Media library --------------------------------------------------------------------------
+
+
+def store_media(
+    district: District, upload: UploadedFile, *, business: Business | None = None, by=None
+) -> MediaAsset:
+    """Validate an uploaded image (checked by Pillow, thumbnailed) or video (MP4/WebM)."""
+    from PIL import Image, UnidentifiedImageError
+
+    name = (upload.name or "file").rsplit("/", 1)[-1][:200]
+    extension = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    head = upload.read(64)
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    asset = MediaAsset(
+        district=district,
+        business=business,
+        name=name,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=by if getattr(by, "pk", None) else None,
+    )
+    if extension in VIDEO_TYPES:
+        is_mp4 = head[4:8] == b"ftyp"
+        is_webm = head[:4] == b"\x1a\x45\xdf\xa3"
+        if not (is_mp4 if extension == ".mp4" else is_webm):
+            message = _("The file is not a valid %(ext)s video.") % {"ext": extension}
+            raise Invalid(message, field="file")
+        if upload.size > MAX_VIDEO_BYTES:
+            raise Invalid(_("Videos are at most 200 MB."), field="file")
+        asset.kind, asset.content_type = MediaAsset.Kind.VIDEO, VIDEO_TYPES[extension]
+        asset.file.save(f"{asset.sha256[:16]}{extension}", upload, save=False)
+    else:
+        if upload.size > MAX_IMAGE_BYTES:
+            raise Invalid(_("Images are at most 10 MB."), field="file")
+        try:
+            with Image.open(upload) as probe:
+                probe.verify()
+            upload.seek(0)
+            image = Image.open(upload)
+            image.load()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise Invalid(
+                _("Upload a JPEG, PNG, WebP or GIF image, or an MP4 or WebM video."), field="file"
+            ) from None
+        if image.format not in IMAGE_TYPES:
+            raise Invalid(_("Upload a JPEG, PNG, WebP or GIF image."), field="file")
+        asset.kind, asset.content_type = MediaAsset.Kind.IMAGE, IMAGE_TYPES[image.format]
+        asset.width, asset.height = image.size
+        upload.seek(0)
+        suffix = {"JPEG": "jpg"}.get(image.format, image.format.lower())
+        asset.file.save(f"{asset.sha256[:16]}.{suffix}", upload, save=False)
+        thumb = image.convert("RGB")
+        thumb.thumbnail(THUMBNAIL_BOX)
+        buffer = io.BytesIO()
+        thumb.save(buffer, "JPEG", quality=80)
+        asset.thumbnail.save(
+            f"{asset.sha256[:16]}-thumb.jpg", ContentFile(buffer.getvalue()), False
+        )
+    asset.save()
+    return asset
+
+
+# --- Content: validation, approval ----------------------------------------------------------
+
+CONTENT_FIELDS = {
+    "kind",
+    "title",
+    "body",
+    "background",
+    "foreground",
+    "media",
+    "url",
+    "duration_s",
+    "valid_from",
+    "valid_until",
+    "dayparts",
+    "priority",
+    "targets",
+    "business",
+}
+
+
+def _owner_for(principal: Principal, district: District, business_id: int | None, manager: bool):
+    """Who owns new content: a manager picks the district (None) or one of its shops; a
+    merchant always one of its own shops in that district."""
+    if manager:
+        if business_id is None:
+            return None
+        business = Business.objects.filter(pk=business_id, district=district).first()
+        if business is None:
+            raise Invalid(_("Unknown business for this district."), field="business")
+        return business
+    own = Business.objects.filter(pk__in=own_business_ids(principal), district=district)
+    if business_id is not None:
+        own = own.filter(pk=business_id)
+    businesses = list(own[:2])
+    if not businesses:
+        raise Forbidden(_("Only managers and the district's merchants may propose content."))
+    if len(businesses) > 1:
+        raise Invalid(_("Say which of your businesses this is for."), field="business")
+    return businesses[0]
+
+
+def _apply_content_fields(content: Content, fields: dict, *, manager: bool) -> dict | None:
+    unknown = set(fields) - CONTENT_FIELDS
+    if unknown:
+        raise Invalid(_("Unknown field."), field=sorted(unknown)[0])
+    targets = fields.pop("targets", None)
+    fields.pop("business", None)
+    media_id = fields.pop("media", content.media_id)
+    if "dayparts" in fields:
+        try:
+            pl.parse_dayparts(fields["dayparts"] or [])
+        except ValueError as exc:
+            raise Invalid(str(exc), field="dayparts") from None
+        fields["dayparts"] = pl.daypart_dicts(pl.parse_dayparts(fields["dayparts"] or []))
+    for name in ("valid_from", "valid_until"):
+        if isinstance(fields.get(name), datetime) and timezone.is_naive(fields[name]):
+            # Without an offset a time is the district's local time.
+            fields[name] = timezone.make_aware(fields[name], tz_of(content.district))
+    for name, value in fields.items():
+        if value is None and name in {"body", "url", "background", "foreground"}:
+            value = ""
+        setattr(content, name, value)
+    if content.kind not in Content.Kind.values:
+        raise Invalid(_("Unknown content kind."), field="kind")
+    if content.priority not in Content.Priority.values:
+        raise Invalid(_("Priority is normal, high or emergency."), field="priority")
+    if content.priority == Content.Priority.EMERGENCY and not manager:
+        raise Forbidden(_("Only managers send emergency messages."), code="role_forbidden")
+    if not (content.title or "").strip():
+        raise Invalid(_("A title is required."), field="title")
+    for name in ("background", "foreground"):
+        if not COLOUR.match(getattr(content, name) or ""):
+            raise Invalid(_("Colours are written #rrggbb."), field=name)
+    if not content.duration_s or not 1 <= content.duration_s <= MAX_DURATION_S:
+        raise Invalid(_("Duration is 1 to 3600 seconds."), field="duration_s")
+    if content.valid_from is None:
+        raise Invalid(_("Say from when the content is valid."), field="valid_from")
+    if content.valid_until is not None and content.valid_until <= content.valid_from:
+        raise Invalid(_("The end of validity must follow its start."), field="valid_until")
+    content.media = None
+    if content.kind in {Content.Kind.IMAGE, Content.Kind.VIDEO}:
+        media = MediaAsset.objects.filter(pk=media_id, district=content.district_id).first()
+        # A merchant may use the district's media and its own, not another shop's.
+        usable = (None, content.business_id)
+        if media is not None and not manager and media.business_id not in usable:
+            media = None
+        if media is None or media.kind != content.kind:
+            message = _("Choose a %(kind)s from the library.") % {"kind": content.kind}
+            raise Invalid(message, field="media")
+        content.media = media
+    if content.kind == Content.Kind.WEB and not content.url:
+        raise Invalid(_("A web page needs its address."), field="url")
+    if content.kind == Content.Kind.WEB:
+        content.full_clean(exclude=[f.name for f in Content._meta.fields if f.name != "url"])
+    if content.kind == Content.Kind.HTML and not content.body.strip():
+        raise Invalid(_("An HTML card needs its markup in the body."), field="body")
+    return targets
+
+
+def _set_targets(content: Content, targets: dict | None) -> None:
+    if targets is None:
+        return
+    if not isinstance(targets, dict):
+        raise Invalid(_("Targets are {groups, displays}."), field="targets")
+    district = content.district
+    groups = groups_named(district, list(targets.get("groups") or []), create=False)
+    display_ids = list(dict.fromkeys(targets.get("displays") or []))
+    displays = list(Display.objects.filter(district=district, pk__in=display_ids))
+    if len(displays) != len(display_ids):
+        raise Invalid(_("Unknown display for this district."), field="targets.displays")
+    content.target_groups.set(groups)
+    content.target_displays.set(displays)
+
+
+@transaction.atomic
+def create_content(principal: Principal, district: District, fields: dict) -> Content:
+    """Managers' content is approved at once; merchants' waits for approval."""
+    fields = dict(fields)
+    manager = is_manager_of(principal, district.pk)
+    content = Content(
+        district=district,
+        business=_owner_for(principal, district, fields.get("business"), manager),
+        created_by=principal.user,
+    )
+    if not fields.get("valid_from"):
+        fields["valid_from"] = timezone.now()
+    targets = _apply_content_fields(content, fields, manager=manager)
+    content.status = Content.Status.APPROVED if manager else Content.Status.PENDING
+    if manager:
+        content.reviewed_by, content.reviewed_at = principal.user, timezone.now()
+    content.save()
+    _set_targets(content, targets)
+    announce(district.pk)
+    return content
+
+
+@transaction.atomic
+def update_content(principal: Principal, content: Content, fields: dict) -> Content:
+    """Edit; a merchant's edit sends approved or rejected content back to pending."""
+    fields = dict(fields)
+    manager = is_manager_of(principal, content.district_id)
+    if "business" in fields and manager:
+        content.business = _owner_for(principal, content.district, fields["business"], True)
+    targets = _apply_content_fields(content, fields, manager=manager)
+    if not manager:
+        content.status = Content.Status.PENDING
+        content.rejection_reason = ""
+        content.reviewed_by = content.reviewed_at = None
+    content.save()
+    _set_targets(content, targets)
+    announce(content.district_id)
+    return content
+
+
+@transaction.atomic
+def approve(principal: Principal, content: Content) -> Content:
+    content.status = Content.Status.APPROVED
+    content.rejection_reason = ""
+    content.reviewed_by, content.reviewed_at = principal.user, timezone.now()
+    content.save()
+    announce(content.district_id)
+    return content
+
+
+@transaction.atomic
+def reject(principal: Principal, content: Content, reason: str) -> Content:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("Say why the content is rejected."), field="reason")
+    content.status = Content.Status.REJECTED
+    content.rejection_reason = reason[:2000]
+    content.reviewed_by, content.reviewed_at = principal.user, timezone.now()
+    content.save()
+    announce(content.district_id)
+    return content
+
+
+@transaction.atomic
+def end_now(content: Content, now: datetime | None = None) -> Content:
+    """Stop showing content at once (how an emergency message is cleared)."""
+    now = now or timezone.now()
+    if content.valid_until is None or content.valid_until > now:
+        content.valid_until = now
+        content.valid_from = min(content.valid_from, now)
+        content.save()
+        announce(content.district_id)
+    return content
+
+
+@transaction.atomic
+def delete_content(content: Content) -> None:
+    district_id = content.district_id
+    content.delete()
+    announce(district_id)
+
+
+# --- Manifests ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one display plays now: ``body`` is the JSON the player receives."""
+
+    version: str
+    next_change_at: datetime | None
+    body: dict
+
+
+def rule_of(content: Content) -> pl.Rule:
+    return pl.Rule(
+        id=content.pk,
+        valid_from=content.valid_from,
+        valid_until=content.valid_until,
+        dayparts=pl.parse_dayparts(content.dayparts or []),
+        priority=content.priority,
+        groups=frozenset(g.pk for g in content.target_groups.all()),
+        displays=frozenset(d.pk for d in content.target_displays.all()),
+    )
+
+
+def screen_of(display: Display) -> pl.Screen:
+    return pl.Screen(
+        id=display.pk,
+        groups=frozenset(g.pk for g in display.groups.all()),
+        approved=display.approved,
+    )
+
+
+def playable_contents(district_id: int, at: datetime) -> list[Content]:
+    """Approved content of the district that is live now or will be later."""
+    return list(
+        Content.objects.filter(district_id=district_id, status=Content.Status.APPROVED)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        .select_related("media", "business")
+        .prefetch_related(
+            Prefetch("target_groups", queryset=DisplayGroup.objects.only("pk")),
+            Prefetch("target_displays", queryset=Display.objects.only("pk")),
+        )
+        .order_by("pk")
+    )
+
+
+def current_campaigns(district_id: int, today: date) -> list[dict]:
+    """The district's loyalty campaigns running today, read-only from the loyalty app
+    (its services offer no listing of current campaigns, so the model is read)."""
+    from distretto.loyalty.models import Campaign
+
+    campaigns = Campaign.objects.filter(
+        program__district_id=district_id,
+        program__active=True,
+        active=True,
+        starts_on__lte=today,
+        ends_on__gte=today,
+    ).order_by("priority", "pk")[:6]
+    return [
+        {
+            "name": c.name,
+            "ends_on": c.ends_on.isoformat(),
+            "multiplier": f"{c.multiplier:.2f}" if c.multiplier is not None else None,
+            "bonus_points": c.bonus_points,
+        }
+        for c in campaigns
+    ]
+
+
+def upcoming_events(district_id: int, now: datetime, tz: ZoneInfo) -> list[dict]:
+    events = Event.objects.filter(district_id=district_id, starts_at__gte=now)[:6]
+    return [
+        {"title": e.title, "place": e.place, "starts_at": e.starts_at.astimezone(tz).isoformat()}
+        for e in events
+    ]
+
+
+def item_of(content: Content, widgets: dict) -> dict:
+    """One manifest item: what the player needs to show ``content``."""
+    media = content.media
+    item = {
+        "id": content.pk,
+        "kind": content.kind,
+        "title": content.title,
+        "body": content.body,
+        "background": content.background,
+        "foreground": content.foreground,
+        "media_url": media.file.url if media else None,
+        "media_sha256": media.sha256 if media else None,
+        "media_type": media.content_type if media else None,
+        "url": content.url or None,
+        "duration_s": content.duration_s,
+        "priority": content.priority,
+        "owner": content.business.name if content.business_id else None,
+        "business": content.business_id,
+        "valid_until": content.valid_until.isoformat() if content.valid_until else None,
+        "data": None,
+    }
+    if content.kind in WIDGET_KINDS:
+        item["data"] = widgets.get(content.kind)
+    return item
+
+
+def _widgets(district: District, contents: list[Content], at: datetime) -> dict:
+    tz = tz_of(district)
+    kinds = {c.kind for c in contents}
+    widgets: dict = {}
+    if Content.Kind.CAMPAIGNS in kinds:
+        widgets[Content.Kind.CAMPAIGNS] = {
+            "campaigns": current_campaigns(district.pk, at.astimezone(tz).date())
+        }
+    if Content.Kind.EVENTS in kinds:
+        widgets[Content.Kind.EVENTS] = {"events": upcoming_events(district.pk, at, tz)}
+    if Content.Kind.DATE in kinds:
+        widgets[Content.Kind.DATE] = {"time_zone": district.time_zone, "district": district.name}
+    return widgets
+
+
+def _manifest(
+    display_id: int, plan: pl.Playlist, by_id: dict, widgets: dict, at: datetime, tz
+) -> Manifest:
+    items = [item_of(by_id[rule_id], widgets) for rule_id in plan.ids]
+    next_change = plan.next_change_at.astimezone(tz).isoformat() if plan.next_change_at else None
+    fingerprint = json.dumps({"items": items, "next": next_change}, sort_keys=True, default=str)
+    version = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+    body = {
+        "version": version,
+        "generated_at": at.astimezone(tz).isoformat(),
+        "next_change_at": next_change,
+        "display": display_id,
+        "items": items,
+    }
+    return Manifest(version=version, next_change_at=plan.next_change_at, body=body)
+
+
+def manifests_for(
+    district: District, displays: list[Display], at: datetime | None = None
+) -> dict[int, Manifest]:
+    """The manifest of each display of one district at ``at`` (default now)."""
+    at = at or timezone.now()
+    tz = tz_of(district)
+    contents = playable_contents(district.pk, at)
+    by_id = {c.pk: c for c in contents}
+    widgets = _widgets(district, contents, at)
+    plans = pl.playlists([rule_of(c) for c in contents], [screen_of(d) for d in displays], at, tz)
+    return {d.pk: _manifest(d.pk, plans[d.pk], by_id, widgets, at, tz) for d in displays}
+
+
+def manifest_for(display: Display, at: datetime | None = None) -> Manifest:
+    return manifests_for(display.district, [display], at)[display.pk]
+
+
+def district_manifests(district_id: int, display_ids: list[int]) -> dict[int, Manifest]:
+    """For the push hub (runs in a worker thread): manifests of connected displays."""
+    try:
+        district = District.objects.get(pk=district_id)
+        displays = list(
+            Display.objects.filter(pk__in=display_ids, district_id=district_id).prefetch_related(
+                Prefetch("groups", queryset=DisplayGroup.objects.only("pk"))
+            )
+        )
+        return manifests_for(district, displays)
+    finally:
+        connection.close()
+
+
+# --- Player reports: heartbeats and proof of play -------------------------------------------
+
+
+def record_heartbeat(
+    display: Display,
+    *,
+    status: str = "",
+    version: str = "",
+    player_version: str = "",
+    screenshot: str | None = None,
+) -> Display:
+    """A player is alive; it says what it plays and may send a screenshot (data URL or
+    base64 of a PNG/JPEG)."""
+    from PIL import Image, UnidentifiedImageError
+
+    display.last_seen_at = timezone.now()
+    display.last_status = (status or "")[:200]
+    display.playing_version = (version or "")[:40]
+    display.player_version = (player_version or "")[:40]
+    fields = ["last_seen_at", "last_status", "playing_version", "player_version"]
+    if screenshot:
+        encoded = screenshot.split(",", 1)[1] if screenshot.startswith("data:") else screenshot
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise Invalid(_("The screenshot is not base64."), field="screenshot") from None
+        if len(raw) > MAX_SCREENSHOT_BYTES:
+            raise Invalid(_("The screenshot is at most 2 MB."), field="screenshot")
+        try:
+            with Image.open(io.BytesIO(raw)) as image:
+                kind = image.format
+        except (UnidentifiedImageError, OSError):
+            raise Invalid(_("The screenshot must be a PNG or JPEG."), field="screenshot") from None
+        if kind not in {"PNG", "JPEG"}:
+            raise Invalid(_("The screenshot must be a PNG or JPEG."), field="screenshot")
+        if display.screenshot:
+            display.screenshot.delete(save=False)
+        suffix = "png" if kind == "PNG" else "jpg"
+        display.screenshot.save(f"display-{display.pk}.{suffix}", ContentFile(raw), save=False)
+        fields.append("screenshot")
+    Display.objects.filter(pk=display.pk).update(
+        **{name: getattr(display, name) for name in fields}
+    )
+    return display
+
+
+def record_plays(display: Display, records: list[dict]) -> dict:
+    """Store a batch of proof-of-play records; a record id already stored is skipped,
+    so a player may resend a batch whose answer it never got. Records of content
+    that no longer exists in the display's district are counted as ignored."""
+    ids = [str(r["id"]) for r in records]
+    if len(set(ids)) != len(ids):
+        raise Invalid(_("A batch repeats a record id."), field="records")
+    known = set(
+        PlayRecord.objects.filter(display=display, record_id__in=ids).values_list(
+            "record_id", flat=True
+        )
+    )
+    contents = {
+        c.pk: c
+        for c in Content.objects.filter(
+            district_id=display.district_id, pk__in={r["content"] for r in records}
+        ).only("pk", "title", "business_id")
+    }
+    fresh, ignored = [], 0
+    for record in records:
+        content = contents.get(record["content"])
+        if str(record["id"]) in known:
+            continue
+        if content is None:
+            ignored += 1
+            continue
+        fresh.append(
+            PlayRecord(
+                display=display,
+                record_id=str(record["id"]),
+                content=content,
+                business_id=content.business_id,
+                content_title=content.title,
+                started_at=record["started_at"],
+                duration_s=record["duration_s"],
+            )
+        )
+    PlayRecord.objects.bulk_create(fresh, ignore_conflicts=True)
+    return {
+        "received": len(records),
+        "stored": len(fresh),
+        "duplicates": len(known),
+        "ignored": ignored,
+    }
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+
+def play_report(plays, tz: ZoneInfo) -> list[dict]:
+    """Proof of play by day, content, business and display: plays and seconds shown."""
+    rows = (
+        plays.annotate(day=TruncDate("started_at", tzinfo=tz))
+        .values(
+            "day",
+            "content_id",
+            "content_title",
+            "business__name",
+            "display_id",
+            "display__name",
+        )
+        .annotate(plays=Count("id"), seconds=Sum("duration_s"))
+        .order_by("-day", "content_title", "display__name")
+    )
+    return [
+        {
+            "day": row["day"].isoformat(),
+            "content": row["content_id"],
+            "content_title": row["content_title"],
+            "business": row["business__name"] or "",
+            "display": row["display_id"],
+            "display_name": row["display__name"],
+            "plays": row["plays"],
+            "seconds": round(row["seconds"] or 0),
+        }
+        for row in rows
+    ]
+
+
+REPORT_COLUMNS = [
+    "day",
+    "content",
+    "content_title",
+    "business",
+    "display",
+    "display_name",
+    "plays",
+    "seconds",
+]
+
+
+def report_csv(rows: list[dict]) -> str:
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,491 @@
+"""Pages of the totem network: managers' totems, zones, content, media and reports;
+merchants' proposals and proof of play; the full-screen player. Thin: every rule
+lives in ``services`` and ``playlist``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from distretto.accounts.scoping import districts_for, principal_for_user
+from distretto.core.errors import DomainError
+from distretto.signage import services
+from distretto.signage.access import (
+    contents_for,
+    displays_for,
+    groups_for,
+    managed_districts,
+    media_for,
+    own_business_ids,
+    plays_for,
+)
+from distretto.signage.models import HEARTBEAT_INTERVAL, Content, DisplayGroup
+from distretto.territory.models import Business
+
+PLAYER_VERSION = "1.0.0"
+
+
+def _principal(request: HttpRequest):
+    return principal_for_user(request.user, via="page")
+
+
+def _require_manager(request: HttpRequest):
+    principal = _principal(request)
+    if not managed_districts(principal).exists():
+        raise Http404
+    return principal
+
+
+def _local(value: str, tz) -> datetime | None:
+    """A datetime-local field (no offset) in the district's time zone."""
+    if not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        raise DomainError(_("Write dates as YYYY-MM-DD HH:MM."), code="invalid", status=422)
+    return timezone.make_aware(parsed, tz) if timezone.is_naive(parsed) else parsed
+
+
+# --- Totems ---------------------------------------------------------------------------------
+
+
+@login_required
+def display_list(request: HttpRequest) -> HttpResponse:
+    principal = _require_manager(request)
+    districts = managed_districts(principal).order_by("name")
+    created = None
+    if request.method == "POST":
+        district = get_object_or_404(districts, pk=request.POST.get("district"))
+        groups = [g.strip() for g in request.POST.get("groups", "").split(",") if g.strip()]
+        fields = {"name": request.POST.get("name", "").strip(), "groups": groups}
+        for name in ("lat", "lon"):
+            if request.POST.get(name):
+                try:
+                    fields[name] = float(request.POST[name].replace(",", "."))
+                except ValueError:
+                    messages.error(request, _("Latitude and longitude are numbers."))
+                    return redirect("signage:displays")
+        fields["orientation"] = request.POST.get("orientation") or "landscape"
+        try:
+            display, raw = services.create_display(district, fields, by=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            url = request.build_absolute_uri(reverse("signage:player")) + f"#token={raw}"
+            created = {"display": display, "token": raw, "pairing_url": url}
+    first = districts.first()
+    return render(
+        request,
+        "signage/displays.html",
+        {
+            "districts": districts,
+            "displays": _display_rows(principal),
+            "created": created,
+            "centre": first,
+        },
+    )
+
+
+def _display_rows(principal) -> list[dict]:
+    now = timezone.now()
+    rows = []
+    for display in displays_for(principal).select_related("district").prefetch_related("groups"):
+        rows.append(
+            {
+                "display": display,
+                "online": display.is_online(now),
+                "groups": ", ".join(sorted(g.name for g in display.groups.all())),
+            }
+        )
+    return rows
+
+
+@login_required
+def display_state(request: HttpRequest) -> HttpResponse:
+    """The table body, polled by htmx so online/offline changes show without reload."""
+    principal = _require_manager(request)
+    return render(request, "signage/_display_rows.html", {"displays": _display_rows(principal)})
+
+
+@login_required
+def display_geojson(request: HttpRequest) -> JsonResponse:
+    principal = _require_manager(request)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row["display"].lon, row["display"].lat]},
+            "properties": {
+                "id": row["display"].pk,
+                "name": row["display"].name,
+                "groups": row["groups"],
+                "online": row["online"],
+                "url": reverse("signage:display", args=[row["display"].pk]),
+            },
+        }
+        for row in _display_rows(principal)
+        if row["display"].lat is not None and row["display"].lon is not None
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@login_required
+def display_detail(request: HttpRequest, display_id: int) -> HttpResponse:
+    principal = _require_manager(request)
+    display = get_object_or_404(
+        displays_for(principal).select_related("district").prefetch_related("groups"),
+        pk=display_id,
+    )
+    tz = services.tz_of(display.district)
+    pairing = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "pair":
+                raw = services.issue_display_token(display, request.user)
+                url = request.build_absolute_uri(reverse("signage:player")) + f"#token={raw}"
+                pairing = {"token": raw, "pairing_url": url}
+            elif action == "revoke":
+                services.revoke_display_tokens(display)
+                messages.success(request, _("The totem's token is revoked."))
+                return redirect("signage:display", display.pk)
+            elif action == "update":
+                groups = [g.strip() for g in request.POST.get("groups", "").split(",")]
+                services.update_display(
+                    display,
+                    {
+                        "name": request.POST.get("name", display.name).strip(),
+                        "groups": [g for g in groups if g],
+                        "orientation": request.POST.get("orientation") or display.orientation,
+                        "approved": bool(request.POST.get("approved")),
+                    },
+                )
+                messages.success(request, _("Totem saved."))
+                return redirect("signage:display", display.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    at_text = request.GET.get("at", "")
+    try:
+        at = _local(at_text, tz) or timezone.now()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        at = timezone.now()
+    manifest = services.manifest_for(display, at)
+    return render(
+        request,
+        "signage/display.html",
+        {
+            "display": display,
+            "online": display.is_online(),
+            "groups": ", ".join(sorted(g.name for g in display.groups.all())),
+            "manifest": manifest.body,
+            "at": at.astimezone(tz),
+            "at_text": at.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+            "previewing": bool(at_text),
+            "pairing": pairing,
+        },
+    )
+
+
+@login_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    principal = _require_manager(request)
+    districts = managed_districts(principal).order_by("name")
+    groups = DisplayGroup.objects.filter(district__in=districts).select_related("district")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                district = get_object_or_404(districts, pk=request.POST.get("district"))
+                services.create_group(district, request.POST.get("name", ""))
+            elif action == "rename":
+                group = get_object_or_404(groups, pk=request.POST.get("group"))
+                services.rename_group(group, request.POST.get("name", ""))
+            elif action == "delete":
+                services.delete_group(get_object_or_404(groups, pk=request.POST.get("group")))
+            messages.success(request, _("Zones saved."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("signage:groups")
+    rows = [
+        {"group": g, "displays": ", ".join(d.name for d in g.displays.all())}
+        for g in groups.prefetch_related("displays").order_by("district__name", "name")
+    ]
+    return render(request, "signage/groups.html", {"rows": rows, "districts": districts})
+
+
+# --- Content --------------------------------------------------------------------------------
+
+
+def _content_fields(request: HttpRequest, tz, *, manager: bool) -> dict:
+    post = request.POST
+    weekdays = [int(d) for d in post.getlist("weekdays") if d.isdigit()]
+    dayparts = []
+    if weekdays or post.get("start") or post.get("end"):
+        dayparts = [
+            {
+                "weekdays": weekdays,
+                "start": post.get("start") or "00:00",
+                "end": post.get("end") or "24:00",
+            }
+        ]
+    try:
+        duration = int(post.get("duration_s") or 10)
+    except ValueError:
+        duration = 0
+    media = post.get("media")
+    fields = {
+        "kind": post.get("kind", "text"),
+        "title": post.get("title", "").strip(),
+        "body": post.get("body", ""),
+        "background": post.get("background") or "#0b6e4f",
+        "foreground": post.get("foreground") or "#ffffff",
+        "media": int(media) if media and media.isdigit() else None,
+        "url": post.get("url", "").strip(),
+        "duration_s": duration,
+        "valid_from": _local(post.get("valid_from", ""), tz),
+        "valid_until": _local(post.get("valid_until", ""), tz),
+        "dayparts": dayparts,
+        "priority": post.get("priority") or "normal",
+        "targets": {
+            "groups": post.getlist("groups"),
+            "displays": [int(d) for d in post.getlist("displays") if d.isdigit()],
+        },
+    }
+    business = post.get("business")
+    if business and business.isdigit():
+        fields["business"] = int(business)
+    return fields
+
+
+def _form_context(principal) -> dict:
+    districts = districts_for(principal).order_by("name")
+    return {
+        "districts": districts,
+        "groups": groups_for(principal).select_related("district").order_by("name"),
+        "all_displays": displays_for(principal).order_by("name"),
+        "media_assets": media_for(principal).order_by("-id")[:200],
+        "businesses": Business.objects.filter(
+            Q(pk__in=own_business_ids(principal)) | Q(district__in=managed_districts(principal))
+        ).order_by("name"),
+        "kinds": Content.Kind.choices,
+        "priorities": Content.Priority.choices,
+        "weekdays": list(
+            enumerate([_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")])
+        ),
+        "is_manager": managed_districts(principal).exists(),
+    }
+
+
+@login_required
+def content_list(request: HttpRequest) -> HttpResponse:
+    principal = _principal(request)
+    visible = districts_for(principal)
+    if not visible.exists():
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        scoped = contents_for(principal)
+        try:
+            if action == "create":
+                district = get_object_or_404(visible, pk=request.POST.get("district"))
+                tz = services.tz_of(district)
+                manager = managed_districts(principal).filter(pk=district.pk).exists()
+                fields = _content_fields(request, tz, manager=manager)
+                content = services.create_content(principal, district, fields)
+                if content.status == Content.Status.PENDING:
+                    messages.success(
+                        request, _("Proposal sent: it waits for the manager's approval.")
+                    )
+                else:
+                    messages.success(request, _("Content published."))
+            elif action in {"approve", "reject", "end"}:
+                content = get_object_or_404(
+                    scoped.filter(district__in=managed_districts(principal)),
+                    pk=request.POST.get("content"),
+                )
+                if action == "approve":
+                    services.approve(principal, content)
+                elif action == "reject":
+                    services.reject(principal, content, request.POST.get("reason", ""))
+                else:
+                    services.end_now(content)
+                messages.success(request, _("Done."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(request.get_full_path())
+    status = request.GET.get("status", "")
+    contents = contents_for(principal).select_related("business", "district", "media")
+    if status in Content.Status.values:
+        contents = contents.filter(status=status)
+    pending = contents_for(principal).filter(
+        status=Content.Status.PENDING, district__in=managed_districts(principal)
+    )
+    return render(
+        request,
+        "signage/contents.html",
+        {
+            "contents": contents.order_by("-created_at", "-id")[:200],
+            "pending": pending.select_related("business").order_by("created_at"),
+            "status": status,
+            "statuses": Content.Status.choices,
+            "now": timezone.now(),
+            **_form_context(principal),
+        },
+    )
+
+
+@login_required
+def content_detail(request: HttpRequest, content_id: int) -> HttpResponse:
+    principal = _principal(request)
+    content = get_object_or_404(
+        contents_for(principal).select_related("district", "business", "media"), pk=content_id
+    )
+    tz = services.tz_of(content.district)
+    if request.method == "POST":
+        manager = managed_districts(principal).filter(pk=content.district_id).exists()
+        try:
+            fields = _content_fields(request, tz, manager=manager)
+            fields.pop("business", None)
+            services.update_content(principal, content, fields)
+            messages.success(request, _("Content saved."))
+            return redirect("signage:content", content.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    daypart = (content.dayparts or [None])[0]
+    return render(
+        request,
+        "signage/content.html",
+        {
+            "content": content,
+            "valid_from": content.valid_from.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+            "valid_until": content.valid_until.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
+            if content.valid_until
+            else "",
+            "daypart": daypart,
+            "target_groups": {g.name for g in content.target_groups.all()},
+            "target_displays": {d.pk for d in content.target_displays.all()},
+            **_form_context(principal),
+        },
+    )
+
+
+@login_required
+def media_list(request: HttpRequest) -> HttpResponse:
+    principal = _principal(request)
+    visible = districts_for(principal)
+    if not visible.exists():
+        raise Http404
+    if request.method == "POST":
+        district = get_object_or_404(visible, pk=request.POST.get("district"))
+        manager = managed_districts(principal).filter(pk=district.pk).exists()
+        owner = None
+        if not manager:
+            owner = Business.objects.filter(
+                pk__in=own_business_ids(principal), district=district
+            ).first()
+            if owner is None:
+                raise Http404
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a file."))
+        else:
+            try:
+                services.store_media(district, upload, business=owner, by=request.user)
+                messages.success(request, _("File added to the library."))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+        return redirect("signage:media")
+    return render(
+        request,
+        "signage/media.html",
+        {"assets": media_for(principal).select_related("business")[:200], "districts": visible},
+    )
+
+
+# --- Reports --------------------------------------------------------------------------------
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    principal = _principal(request)
+    if not districts_for(principal).exists():
+        raise Http404
+    today = timezone.localdate()
+    try:
+        since = date.fromisoformat(
+            request.GET.get("since") or (today - timedelta(days=6)).isoformat()
+        )
+        until = date.fromisoformat(request.GET.get("until") or today.isoformat())
+    except ValueError:
+        since, until = today - timedelta(days=6), today
+    tz = timezone.get_current_timezone()
+    plays = plays_for(principal).filter(
+        started_at__gte=timezone.make_aware(datetime.combine(since, time()), tz),
+        started_at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time()), tz),
+    )
+    rows = services.play_report(plays, tz)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(services.report_csv(rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="proof-of-play-{since}-{until}.csv"'
+        )
+        return response
+    return render(
+        request,
+        "signage/report.html",
+        {
+            "rows": rows,
+            "since": since,
+            "until": until,
+            "total_plays": sum(r["plays"] for r in rows),
+            "total_seconds": sum(r["seconds"] for r in rows),
+        },
+    )
+
+
+# --- The player -----------------------------------------------------------------------------
+
+
+@never_cache
+def player(request: HttpRequest) -> HttpResponse:
+    """The full-screen player; the totem's token arrives once in the URL fragment
+    (``#token=...``, never sent to the server) and is kept in localStorage."""
+    return render(
+        request,
+        "signage/player.html",
+        {
+            "player_version": PLAYER_VERSION,
+            "heartbeat_s": int(HEARTBEAT_INTERVAL.total_seconds()),
+        },
+    )
+
+
+@never_cache
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from /signage/player/ so that its scope covers the
+    player page (a worker under /static/ could not control it)."""
+    assets = [
+        reverse("signage:player"),
+        static("signage/player.js"),
+        static("signage/player.css"),
+    ]
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("signage/sw.js")
+    with open(path, encoding="utf-8") as handle:
+        script = handle.read().replace("__PRECACHE__", repr(assets).replace("'", '"'))
+    script = script.replace("__VERSION__", PLAYER_VERSION)
+    response = HttpResponse(script, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("signage:player")
+    return response
