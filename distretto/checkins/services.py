@@ -133,10 +133,12 @@ def rejection_message(reason: str, point: CheckinPoint, verdict: decision.Decisi
             "or type the code shown at the venue."
         )
     if reason == decision.TOO_FAR:
+        metres = verdict.distance_m or 0
+        distance = f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres)} m"
         return _(
-            "You seem to be %(distance)s m from the venue: come within %(radius)s m of it "
+            "You seem to be %(distance)s from the venue: come within %(radius)s m of it "
             "and try again."
-        ) % {"distance": round(verdict.distance_m or 0), "radius": point.radius_m}
+        ) % {"distance": distance, "radius": point.radius_m}
     if reason == decision.COOLDOWN:
         if point.cooldown_days == 1:
             return _("You have already checked in here today: come back tomorrow.")
