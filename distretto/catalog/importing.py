@@ -73,12 +73,39 @@ REGIONS = [
     "Valle d'Aosta",
     "Veneto",
 ]
+# The PAT categories as the official list names them (DM 350/1999), short and long.
+CATEGORY_ALIASES = {
+    "bevande analcoliche, distillati e liquori": "beverages",
+    "bevande": "beverages",
+    "carni (e frattaglie) fresche e loro preparazione": "meat",
+    "carni e preparazioni": "meat",
+    "condimenti": "condiments",
+    "formaggi": "cheese",
+    "grassi (burro, margarina, oli)": "fats",
+    "grassi": "fats",
+    "paste fresche e prodotti della panetteria, della biscotteria, della pasticceria e della "
+    "confetteria": "bakery",
+    "paste fresche e prodotti da forno": "bakery",
+    "piatti composti": "dishes",
+    "preparazioni di pesci, molluschi e crostacei e tecniche particolari di allevamento degli "
+    "stessi": "fish",
+    "preparazioni di pesci, molluschi e crostacei": "fish",
+    "prodotti della gastronomia": "gastronomy",
+    "prodotti di origine animale (miele, prodotti lattiero caseari di vario tipo escluso il "
+    "burro)": "animal_products",
+    "prodotti di origine animale": "animal_products",
+    "prodotti vegetali allo stato naturale o trasformati": "vegetables",
+    "vini": "wine",
+    "vino": "wine",
+}
 _REGION_KEYS = {name.lower().replace("-", " "): name for name in REGIONS}
 
 
-def _choice(value: str, choices: type, name: str) -> str:
-    """A choice by its key or by its label in any of the site's languages."""
-    lowered = value.strip().lower()
+def _choice(value: str, choices: type, name: str, aliases: dict | None = None) -> str:
+    """A choice by its key, an alias, or its label in any of the site's languages."""
+    lowered = " ".join(value.strip().lower().split())
+    if aliases and lowered in aliases:
+        return aliases[lowered]
     for key, label in choices.choices:
         if lowered == key.lower():
             return key
@@ -135,7 +162,7 @@ def _values(row: dict[str, Any], header: set[str]) -> dict[str, Any]:
         raise ValidationError({"name": _("the name is empty")})
     values: dict[str, Any] = {
         "name": row["name"],
-        "category": _choice(row["category"], Product.Category, "category"),
+        "category": _choice(row["category"], Product.Category, "category", CATEGORY_ALIASES),
         "designation": _choice(row["designation"], Product.Designation, "designation"),
         "region": _region(row["region"]),
     }

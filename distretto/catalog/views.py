@@ -270,7 +270,7 @@ def manage_venue(request: HttpRequest, venue_id: int) -> HttpResponse:
         "products": VenueProductsForm(initial={"products": venue.catalog_products.all()}),
         "delivery": DeliveryForm(),
     }
-    if request.method == "POST" and section in forms:
+    if request.method == "POST" and section in {*forms, "withdraw"}:
         done = _handle(section, request, venue, profile, forms)
         if done:
             return redirect("catalog:manage_venue", venue_id=venue.pk)

@@ -88,9 +88,10 @@ def products(db, comuni):
 
 
 @pytest.fixture
-def venue(actors, service_types, products):
-    """The actors' shop with a published page, two products and two services."""
+def venue(actors, service_types, products, comuni):
+    """The actors' shop in Lodi with a published page, two products and two services."""
     shop = actors.shop
+    shop.comune = comuni["lodi"]
     shop.opening_hours = {"mon": [["08:00", "13:00"]], "sat": [["08:00", "12:30"]]}
     shop.save()
     VenueProfile.objects.create(
@@ -113,7 +114,10 @@ def venue(actors, service_types, products):
 
 @pytest.fixture
 def foreign_venue(actors, service_types, products):
-    """A published venue in the other chamber's district."""
+    """A published venue in the other chamber's district, in Cuneo."""
+    actors.foreign_shop.lat, actors.foreign_shop.lon = 44.3893, 7.5478
+    actors.foreign_shop.address = "Piazza Galimberti, Cuneo"
+    actors.foreign_shop.save()
     VenueProfile.objects.create(venue=actors.foreign_shop, published=True, intro="Caffè storico.")
     services.set_venue_products(actors.foreign_shop, [products["castelmagno"]])
     services.offer_service(actors.foreign_shop, "atm")
