@@ -234,34 +234,39 @@ def night_base_load(site: Site, now: dt.datetime) -> Iterator[Finding]:
             )
 
 
-def _efficiency(site: Site, first: dt.date, after: dt.date) -> float | None:
-    heat = services.meter_consumption(
-        site.meters.filter(kind=Meter.Kind.HEAT, role=Meter.Role.GENERATOR), first, after
-    )
-    fuel = services.fuel_kwh(site, first, after)
-    produced = float(sum(heat.values()))
-    return produced / fuel if fuel > 0 and heat else None
+def _efficiency(generator: Meter, fuel: list[Meter], first: dt.date, after: dt.date):
+    heat = services.meter_consumption([generator], first, after)
+    burnt = services.fuel_kwh_of(fuel, first, after)
+    return float(heat[generator.pk]) / burnt if burnt > 0 and generator.pk in heat else None
 
 
 def efficiency_drop(site: Site, now: dt.datetime) -> Iterator[Finding]:
+    """Each generator's heat out over the fuel in of the meters feeding it (else all fuel)."""
     today = _today(now)
     recent_start = today - dt.timedelta(days=3)
-    recent = _efficiency(site, recent_start, today)
-    baseline = _efficiency(site, recent_start - dt.timedelta(days=14), recent_start)
-    if recent is None or baseline is None or baseline <= 0:
-        return
-    drop = 1 - recent / baseline
-    if drop > EFFICIENCY_DROP:
-        yield Finding(
-            Rule.EFFICIENCY_DROP,
-            Severity.CRITICAL if drop > EFFICIENCY_CRITICAL else Severity.WARNING,
-            services.as_local_datetime(recent_start),
-            {
-                "efficiency": round(recent, 3),
-                "baseline_efficiency": round(baseline, 3),
-                "drop": round(drop, 3),
-            },
-        )
+    all_fuel = list(site.meters.filter(kind=Meter.Kind.FUEL))
+    generators = site.meters.filter(kind=Meter.Kind.HEAT, role=Meter.Role.GENERATOR)
+    for generator in generators:
+        fuel = [m for m in all_fuel if m.feeds_id == generator.pk] or [
+            m for m in all_fuel if m.feeds_id is None
+        ]
+        recent = _efficiency(generator, fuel, recent_start, today)
+        baseline = _efficiency(generator, fuel, recent_start - dt.timedelta(days=14), recent_start)
+        if recent is None or baseline is None or baseline <= 0:
+            continue
+        drop = 1 - recent / baseline
+        if drop > EFFICIENCY_DROP:
+            yield Finding(
+                Rule.EFFICIENCY_DROP,
+                Severity.CRITICAL if drop > EFFICIENCY_CRITICAL else Severity.WARNING,
+                services.as_local_datetime(recent_start),
+                {
+                    "efficiency": round(recent, 3),
+                    "baseline_efficiency": round(baseline, 3),
+                    "drop": round(drop, 3),
+                },
+                meter=generator,
+            )
 
 
 def empty_unit_consumption(site: Site, now: dt.datetime) -> Iterator[Finding]:

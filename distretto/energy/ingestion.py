@@ -175,13 +175,24 @@ def floor_hour(moment: dt.datetime) -> dt.datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+# Gaps up to this long are spread over hours; longer ones over local days only, so that
+# a meter read once a day does not fill 24 hourly buckets with an invented profile.
+HOURLY_SPREAD_LIMIT = dt.timedelta(hours=6)
+
+
+def _local_midnight_after(moment: dt.datetime) -> dt.datetime:
+    day = moment.astimezone(LOCAL_TZ).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ)
+
+
 def contributions(
     previous_ts: dt.datetime | None, ts: dt.datetime, delta: float | None, interval: bool
-) -> list[tuple[dt.datetime, float]]:
-    """How a reading's consumption falls into hour buckets.
+) -> list[tuple[dt.datetime | dt.date, float]]:
+    """How a reading's consumption falls into buckets: UTC hours, or local days.
 
     A counter's increase happened between the previous reading and this one: it goes
-    to that hour, or is spread evenly over the hours of a longer gap. Interval
+    to that hour, or is spread evenly over the hours of a gap of up to six hours, or
+    over the local days of a longer one (which then has no hourly figures). Interval
     readings are stamped with the start of their interval.
     """
     if delta is None:
@@ -192,13 +203,22 @@ def contributions(
     if ts <= start + HOUR:
         return [(start, delta)]
     span = (ts - previous_ts).total_seconds()
-    parts = []
-    bucket = start
-    while bucket < ts:
-        lower = max(bucket, previous_ts)
-        upper = min(bucket + HOUR, ts)
-        parts.append((bucket, delta * (upper - lower).total_seconds() / span))
-        bucket += HOUR
+    parts: list[tuple[dt.datetime | dt.date, float]] = []
+    if ts - previous_ts <= HOURLY_SPREAD_LIMIT:
+        bucket = start
+        while bucket < ts:
+            lower = max(bucket, previous_ts)
+            upper = min(bucket + HOUR, ts)
+            parts.append((bucket, delta * (upper - lower).total_seconds() / span))
+            bucket += HOUR
+        return parts
+    lower = previous_ts
+    while lower < ts:
+        upper = min(_local_midnight_after(lower), ts)
+        parts.append(
+            (lower.astimezone(LOCAL_TZ).date(), delta * (upper - lower).total_seconds() / span)
+        )
+        lower = upper
     return parts
 
 
@@ -216,11 +236,15 @@ class _Rollups:
 
     def __init__(self) -> None:
         self.hourly: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0])
+        self.daily_only: dict[tuple[int, dt.date], float] = defaultdict(float)
         self._local: dict[dt.datetime, tuple[dt.date, dt.date]] = {}
 
-    def add(self, meter_id: int, parts: list[tuple[dt.datetime, float]], sign: float = 1) -> None:
+    def add(self, meter_id: int, parts: list[tuple], sign: float = 1) -> None:
         for bucket, amount in parts:
-            self.hourly[(meter_id, bucket)][0] += sign * amount
+            if isinstance(bucket, dt.datetime):
+                self.hourly[(meter_id, bucket)][0] += sign * amount
+            else:
+                self.daily_only[(meter_id, bucket)] += sign * amount
 
     def sample(self, meter_id: int, ts: dt.datetime) -> None:
         self.hourly[(meter_id, floor_hour(ts))][1] += 1
@@ -241,6 +265,9 @@ class _Rollups:
                 entry = target[key]
                 entry[0] += amount
                 entry[1] += samples
+        for (meter_id, day), amount in self.daily_only.items():
+            daily[(meter_id, day)][0] += amount
+            monthly[(meter_id, day.replace(day=1))][0] += amount
         return (
             [(m, b, a, s) for (m, b), (a, s) in self.hourly.items()],
             [(m, b, a, s) for (m, b), (a, s) in daily.items()],
@@ -248,23 +275,27 @@ class _Rollups:
         )
 
 
+def _sqlite_datetime(moment: dt.datetime) -> str:
+    # What Django's SQLite backend stores for an aware datetime: naive UTC text.
+    return str(moment.astimezone(UTC).replace(tzinfo=None))
+
+
 def _db_datetime(moment: dt.datetime) -> Any:
-    if connection.vendor == "sqlite":
-        return str(moment.astimezone(UTC).replace(tzinfo=None))
-    return moment
-
-
-def _db_date(day: dt.date) -> Any:
-    return str(day) if connection.vendor == "sqlite" else day
+    return _sqlite_datetime(moment) if connection.vendor == "sqlite" else moment
 
 
 def _upsert_rollups(rollups: _Rollups) -> None:
     hourly, daily, monthly = rollups.rows()
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        hourly = [(m, _sqlite_datetime(b), a, s) for m, b, a, s in hourly]
+        daily = [(m, str(b), a, s) for m, b, a, s in daily]
+        monthly = [(m, str(b), a, s) for m, b, a, s in monthly]
     with connection.cursor() as cursor:
-        for table, rows, convert in (
-            ("energy_hourlyrollup", hourly, _db_datetime),
-            ("energy_dailyrollup", daily, _db_date),
-            ("energy_monthlyrollup", monthly, _db_date),
+        for table, rows in (
+            ("energy_hourlyrollup", hourly),
+            ("energy_dailyrollup", daily),
+            ("energy_monthlyrollup", monthly),
         ):
             if not rows:
                 continue
@@ -273,7 +304,7 @@ def _upsert_rollups(rollups: _Rollups) -> None:
                 "VALUES (%s, %s, %s, %s) ON CONFLICT (meter_id, bucket) DO UPDATE SET "
                 f"consumption = {table}.consumption + excluded.consumption, "
                 f"samples = {table}.samples + excluded.samples",
-                [(m, convert(b), a, s) for m, b, a, s in rows],
+                rows,
             )
 
 
@@ -291,7 +322,7 @@ def _insert_readings(rows: list[tuple[int, dt.datetime, float, float | None]]) -
         cursor.executemany(
             "INSERT INTO energy_reading (meter_id, ts, value, delta) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (meter_id, ts) DO NOTHING",
-            [(m, _db_datetime(t), v, d) for m, t, v, d in rows],
+            [(m, _sqlite_datetime(t), v, d) for m, t, v, d in rows],
         )
 
 

@@ -221,6 +221,15 @@ class Meter(models.Model):
         null=True,
         blank=True,
     )
+    # A fuel meter's generator (its heat output meter), for the boiler's efficiency.
+    feeds = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fuel_meters",
+        verbose_name=_("feeds"),
+    )
     # Counter value at installation; the first reading's consumption counts from it.
     initial_value = models.FloatField(_("initial value"), null=True, blank=True)
     expected_interval_minutes = models.PositiveIntegerField(

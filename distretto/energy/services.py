@@ -511,9 +511,12 @@ def _site_totals(site: Site, start, end) -> dict[tuple[str, str], float]:
 
 
 def fuel_kwh(site: Site, start, end) -> float:
-    """Fuel burnt over the period in kWh (Sm³ × each meter's calorific value)."""
+    """Fuel burnt on the site over the period in kWh (Sm³ × each meter's calorific value)."""
+    return fuel_kwh_of(list(Meter.objects.filter(site=site, kind=Meter.Kind.FUEL)), start, end)
+
+
+def fuel_kwh_of(meters: list[Meter], start, end) -> float:
     total = 0.0
-    meters = Meter.objects.filter(site=site, kind=Meter.Kind.FUEL)
     consumption = meter_consumption(meters, start, end)
     for meter in meters:
         used = float(consumption.get(meter.pk, 0))
