@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from distretto.accounts.models import Role
 from distretto.accounts.scoping import Principal, businesses_for, districts_for
@@ -96,7 +97,9 @@ def enrolments_for(principal: Principal) -> QuerySet:
 
 def require_trainer(principal: Principal, district: District) -> None:
     if not trainer_districts(principal).filter(pk=district.pk).exists():
-        raise Forbidden("Only the district's trainers manage its training.", code="role_forbidden")
+        raise Forbidden(
+            _("Only the district's trainers manage its training."), code="role_forbidden"
+        )
 
 
 def network_shops() -> QuerySet:

@@ -28,8 +28,8 @@ VERDICT_COLOURS = {
 }
 
 
-def answer_text(key: str, value: object) -> str:
-    """An answer as a person reads it: labels for choices, yes/no, units."""
+def answer_text(key: str, value: object, service_labels: dict | None = None) -> str:
+    """An answer as a person reads it: labels for choices and services, yes/no, units."""
     question = QUESTIONS[key]
     if value is None or value == "" or value == []:
         return "–"
@@ -41,7 +41,7 @@ def answer_text(key: str, value: object) -> str:
         labels = dict(question.choices)
         return ", ".join(str(labels.get(v, v)) for v in value)
     if question.kind == "services":
-        return ", ".join(value)
+        return ", ".join(str((service_labels or {}).get(code, code)) for code in value)
     number = formats.number_format(value, use_l10n=True)
     return f"{number} {question.unit}".strip()
 
@@ -76,6 +76,7 @@ def checkup_report(
     modules: dict[str, TrainingModule],
     history: list[dict],
     recommendations: list[str],
+    service_labels: dict | None = None,
 ) -> bytes:
     """The shopkeeper's report: answers, scores with a chart, verdict, recommendations,
     training plan, assessor and date, and the shop's earlier check-ups."""
@@ -175,7 +176,10 @@ def checkup_report(
     story.append(Paragraph(_("Answers"), styles["Heading3"]))
     for step in STEPS:
         rows = [
-            [Paragraph(escape(str(q.label)), small), answer_text(q.key, checkup.answers.get(q.key))]
+            [
+                Paragraph(escape(str(q.label)), small),
+                answer_text(q.key, checkup.answers.get(q.key), service_labels),
+            ]
             for q in step.questions
         ]
         story.append(Paragraph(f"<b>{escape(str(step.title))}</b>", small))

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from distretto.core.errors import Invalid
@@ -189,7 +190,7 @@ def step_of(key: str) -> Step:
     for step in STEPS:
         if step.key == key:
             return step
-    raise Invalid(f"Unknown step: {key}.", field="step")
+    raise Invalid(gettext("Unknown step: %(step)s.") % {"step": key}, field="step")
 
 
 def _coerce(question: Question, value: object, service_codes: frozenset[str]) -> object:
@@ -201,33 +202,40 @@ def _coerce(question: Question, value: object, service_codes: frozenset[str]) ->
             return True
         if value in ("false", "off", "0", "no"):
             return False
-        raise ValueError("must be true or false")
+        raise ValueError(gettext("must be true or false"))
     if question.kind in ("int", "decimal"):
         if isinstance(value, bool):
-            raise ValueError("must be a number")
+            raise ValueError(gettext("must be a number"))
         try:
             number = Decimal(str(value).strip().replace(",", "."))
         except InvalidOperation:
-            raise ValueError("must be a number") from None
+            raise ValueError(gettext("must be a number")) from None
         if not number.is_finite():
-            raise ValueError("must be a number")
+            raise ValueError(gettext("must be a number"))
         if question.kind == "int" and number != number.to_integral_value():
-            raise ValueError("must be a whole number")
+            raise ValueError(gettext("must be a whole number"))
+        between = gettext("must be between %(low)s and %(high)s") % {
+            "low": question.minimum,
+            "high": question.maximum,
+        }
         if question.minimum is not None and number < Decimal(str(question.minimum)):
-            raise ValueError(f"must be between {question.minimum} and {question.maximum}")
+            raise ValueError(between)
         if question.maximum is not None and number > Decimal(str(question.maximum)):
-            raise ValueError(f"must be between {question.minimum} and {question.maximum}")
+            raise ValueError(between)
         return int(number) if question.kind == "int" else float(number)
     if question.kind == "choice":
         if not isinstance(value, str) or value not in question.choice_keys():
-            raise ValueError("must be one of " + ", ".join(sorted(question.choice_keys())))
+            raise ValueError(
+                gettext("must be one of %(keys)s")
+                % {"keys": ", ".join(sorted(question.choice_keys()))}
+            )
         return value
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ValueError("must be a list")
+        raise ValueError(gettext("must be a list"))
     known = service_codes if question.kind == "services" else question.choice_keys()
     unknown = set(value) - known
     if unknown:
-        raise ValueError("unknown: " + ", ".join(sorted(unknown)))
+        raise ValueError(gettext("unknown: %(codes)s") % {"codes": ", ".join(sorted(unknown))})
     return sorted(set(value))
 
 
@@ -240,17 +248,17 @@ def clean_answers(answers: object, *, complete: bool, service_codes: Iterable[st
     whose field is the first of them (in questionnaire order).
     """
     if not isinstance(answers, dict):
-        raise Invalid("answers must be an object.", field="answers")
+        raise Invalid(gettext("answers must be an object."), field="answers")
     problems: list[tuple[str, str]] = []
     unknown = sorted(set(answers) - set(QUESTIONS))
-    problems.extend((key, "is not a question") for key in unknown)
+    problems.extend((key, gettext("is not a question")) for key in unknown)
     cleaned: dict = {}
     codes = frozenset(service_codes)
     for key, question in QUESTIONS.items():
         value = answers.get(key)
         if value is None or value == "":
             if complete and question.required:
-                problems.append((key, "is missing"))
+                problems.append((key, gettext("is missing")))
             continue
         try:
             cleaned[key] = _coerce(question, value, codes)
@@ -258,9 +266,10 @@ def clean_answers(answers: object, *, complete: bool, service_codes: Iterable[st
             problems.append((key, str(exc)))
     floor, space = cleaned.get("floor_area_m2"), cleaned.get("service_space_m2")
     if floor is not None and space is not None and space > floor:
-        problems.append(("service_space_m2", "must not exceed the floor area"))
+        problems.append(("service_space_m2", gettext("must not exceed the floor area")))
     if problems:
-        message = "Answers to fix: " + "; ".join(f"{key} {why}" for key, why in problems) + "."
+        listed = "; ".join(f"{key} {why}" for key, why in problems)
+        message = gettext("Answers to fix: %(problems)s.") % {"problems": listed}
         raise Invalid(message, field=f"answers.{problems[0][0]}", code="invalid_answers")
     return cleaned
 

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from distretto.accounts.models import Role
 from distretto.accounts.scoping import Principal, districts_for, require_write
@@ -121,16 +122,19 @@ def register_shop(principal: Principal, business: Business, fields: dict) -> Mul
     require_write(principal)
     if not districts_for(principal, manage=True).filter(pk=business.district_id).exists():
         raise Forbidden(
-            "Only the district's managers register multiservice shops.", code="role_forbidden"
+            _("Only the district's managers register multiservice shops."), code="role_forbidden"
         )
     fields = dict(fields)
     comune_code = fields.pop("comune", None) or business.comune_id
     comune = Comune.objects.filter(pk=str(comune_code or "").zfill(6)).first()
     if comune is None:
-        raise Invalid("Unknown comune: give its ISTAT code.", field="comune")
+        raise Invalid(_("Unknown comune: give its ISTAT code."), field="comune")
     unknown = set(fields) - SHOP_FIELDS
     if unknown:
-        raise Invalid(f"Unknown field: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+        raise Invalid(
+            _("Unknown field: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            field=sorted(unknown)[0],
+        )
     shop = MultiserviceShop.objects.filter(business=business).first() or MultiserviceShop(
         business=business
     )
@@ -158,7 +162,7 @@ def set_shop_service(
     """Offer (or update) a catalogue service at a shop, with its own hours."""
     require_write(principal)
     if not shops_for(principal, record=True).filter(pk=shop.pk).exists():
-        raise NotFound(f"No shop with id {shop.pk}.")
+        raise NotFound(_("No shop with id %(id)s.") % {"id": shop.pk})
     service_type = catalog.get_service_type(code)
     service = ShopService.objects.filter(shop=shop, service_type=service_type).first()
     service = service or ShopService(shop=shop, service_type=service_type)
@@ -172,10 +176,10 @@ def set_shop_service(
 def remove_shop_service(principal: Principal, shop: MultiserviceShop, code: str) -> None:
     require_write(principal)
     if not shops_for(principal, record=True).filter(pk=shop.pk).exists():
-        raise NotFound(f"No shop with id {shop.pk}.")
+        raise NotFound(_("No shop with id %(id)s.") % {"id": shop.pk})
     deleted, _rows = ShopService.objects.filter(shop=shop, service_type__code=code).delete()
     if not deleted:
-        raise NotFound(f"The shop does not offer {code}.")
+        raise NotFound(_("The shop does not offer %(code)s.") % {"code": code})
 
 
 def shop_summary(shop: MultiserviceShop) -> dict:
@@ -258,7 +262,7 @@ def publish_model(
     require_write(principal)
     if not operated_chambers(principal).filter(pk=chamber.pk).exists():
         raise Forbidden(
-            "Only the chamber's operators publish scoring models.", code="role_forbidden"
+            _("Only the chamber's operators publish scoring models."), code="role_forbidden"
         )
     scoring.validate_definition(definition)
     ensure_default_model()
@@ -271,7 +275,7 @@ def publish_model(
                 )
         except IntegrityError:
             continue  # another version took the number meanwhile
-    raise Conflict("Another version was published at the same time; retry.")
+    raise Conflict(_("Another version was published at the same time; retry."))
 
 
 # --- Check-ups --------------------------------------------------------------------------
@@ -288,7 +292,7 @@ def start_checkup(
     default); with ``prefill`` the answers the registry knows are filled in."""
     require_write(principal)
     if not checkup_businesses(principal).filter(pk=business.pk).exists():
-        raise NotFound(f"No business with id {business.pk}.")
+        raise NotFound(_("No business with id %(id)s.") % {"id": business.pk})
     assessor = principal.user
     if assessor_id is not None and assessor_id != principal.user.pk:
         assessor = (
@@ -301,7 +305,7 @@ def start_checkup(
             .first()
         )
         if assessor is None:
-            raise Invalid("The assessor must be an assessor of the district.", field="assessor")
+            raise Invalid(_("The assessor must be an assessor of the district."), field="assessor")
     return Checkup.objects.create(
         business=business, assessor=assessor, answers=prefill_answers(business) if prefill else {}
     )
@@ -331,18 +335,18 @@ def _require_editable_draft(principal: Principal, checkup: Checkup) -> None:
     require_write(principal)
     if not can_edit_checkup(principal, checkup):
         raise Forbidden(
-            "Only the assigned assessor or the district's managers edit a check-up.",
+            _("Only the assigned assessor or the district's managers edit a check-up."),
             code="role_forbidden",
         )
     if checkup.status != Checkup.Status.DRAFT:
-        raise Conflict("This check-up was submitted; start a new one.", code="checkup_submitted")
+        raise Conflict(_("This check-up was submitted; start a new one."), code="checkup_submitted")
 
 
 def save_draft(principal: Principal, checkup: Checkup, answers: object) -> Checkup:
     """Merge answers into a draft: each given answer must be valid, none is required."""
     _require_editable_draft(principal, checkup)
     if not isinstance(answers, dict):
-        raise Invalid("answers must be an object.", field="answers")
+        raise Invalid(_("answers must be an object."), field="answers")
     merged = {**checkup.answers, **answers}
     checkup.answers = clean_answers(merged, complete=False, service_codes=service_codes())
     checkup.save(update_fields=["answers", "updated_at"])
@@ -353,7 +357,7 @@ def submit(principal: Principal, checkup: Checkup, answers: object = None) -> Ch
     """Complete a check-up and score it with its chamber's current model."""
     _require_editable_draft(principal, checkup)
     if answers is not None and not isinstance(answers, dict):
-        raise Invalid("answers must be an object.", field="answers")
+        raise Invalid(_("answers must be an object."), field="answers")
     merged = {**checkup.answers, **(answers or {})}
     cleaned = clean_answers(merged, complete=True, service_codes=service_codes())
     with transaction.atomic():
@@ -376,7 +380,7 @@ def assess(
     The answers are checked before anything is stored, so a 422 leaves nothing behind.
     """
     if not isinstance(answers, dict):
-        raise Invalid("answers must be an object.", field="answers")
+        raise Invalid(_("answers must be an object."), field="answers")
     clean_answers(answers, complete=True, service_codes=service_codes())
     with transaction.atomic():
         checkup = start_checkup(principal, business, assessor_id=assessor_id)
@@ -390,11 +394,11 @@ def rescore(principal: Principal, checkup: Checkup, model: ScoringModel) -> Chec
     require_write(principal)
     if not can_edit_checkup(principal, checkup):
         raise Forbidden(
-            "Only the assigned assessor or the district's managers rescore a check-up.",
+            _("Only the assigned assessor or the district's managers rescore a check-up."),
             code="role_forbidden",
         )
     if checkup.status != Checkup.Status.SUBMITTED:
-        raise Conflict("Only a submitted check-up can be scored.", code="checkup_draft")
+        raise Conflict(_("Only a submitted check-up can be scored."), code="checkup_draft")
     existing = checkup.results.filter(scoring_model=model).first()
     return existing or score_with(checkup, model)
 
@@ -466,10 +470,17 @@ def report_pdf(checkup: Checkup, model_version: int | None = None) -> bytes:
         results = results.filter(scoring_model__version=model_version)
     result = results.first()
     if result is None:
-        raise Conflict("The check-up has not been submitted yet.", code="checkup_draft")
+        raise Conflict(_("The check-up has not been submitted yet."), code="checkup_draft")
     modules = {m.code: m for m in TrainingModule.objects.filter(code__in=result.training_modules)}
     history = comparison(Checkup.objects.filter(business=checkup.business_id), checkup.business)
-    return documents.checkup_report(checkup, result, modules, history, recommendation_texts(result))
+    return documents.checkup_report(
+        checkup, result, modules, history, recommendation_texts(result), service_labels()
+    )
+
+
+def service_labels() -> dict[str, str]:
+    """Catalogue service labels by code, in the current language."""
+    return {st.code: st.label() for st in catalog.service_types()}
 
 
 # --- Training ---------------------------------------------------------------------------
@@ -478,9 +489,9 @@ def report_pdf(checkup: Checkup, model_version: int | None = None) -> bytes:
 def create_module(principal: Principal, fields: dict) -> TrainingModule:
     require_write(principal)
     if not trainer_districts(principal).exists():
-        raise Forbidden("Only trainers create training modules.", code="role_forbidden")
+        raise Forbidden(_("Only trainers create training modules."), code="role_forbidden")
     if TrainingModule.objects.filter(code=fields.get("code")).exists():
-        raise Conflict("A module with this code exists.", code="duplicate_code", field="code")
+        raise Conflict(_("A module with this code exists."), code="duplicate_code", field="code")
     module = TrainingModule(**fields)
     module.full_clean()
     module.save()
@@ -491,7 +502,7 @@ def create_edition(principal: Principal, fields: dict) -> TrainingEdition:
     require_write(principal)
     require_trainer(principal, fields["district"])
     if fields["ends_on"] < fields["starts_on"]:
-        raise Invalid("An edition ends on or after its start.", field="ends_on")
+        raise Invalid(_("An edition ends on or after its start."), field="ends_on")
     edition = TrainingEdition(**fields)
     edition.full_clean()
     edition.save()
@@ -515,20 +526,20 @@ def enrol(
     own = principal.ids(Role.MERCHANT, "business")
     trainer = trainer_districts(principal).filter(pk=edition.district_id).exists()
     if business.pk not in own and not (trainer and business.district_id == edition.district_id):
-        raise NotFound(f"No business with id {business.pk}.")
+        raise NotFound(_("No business with id %(id)s.") % {"id": business.pk})
     participant = (participant or "").strip()
     if not participant:
-        raise Invalid("The participant's name is required.", field="participant")
+        raise Invalid(_("The participant's name is required."), field="participant")
     with transaction.atomic():
         locked = TrainingEdition.objects.select_for_update().get(pk=edition.pk)
         if locked.ends_on < timezone.localdate():
-            raise Conflict("This edition is over.", code="edition_over")
+            raise Conflict(_("This edition is over."), code="edition_over")
         if Enrolment.objects.filter(
             edition=locked, business=business, participant=participant
         ).exists():
-            raise Conflict("Already enrolled.", code="already_enrolled")
+            raise Conflict(_("Already enrolled."), code="already_enrolled")
         if seats_taken(locked) >= locked.capacity:
-            raise Conflict("This edition is full.", code="edition_full")
+            raise Conflict(_("This edition is full."), code="edition_full")
         return Enrolment.objects.create(edition=locked, business=business, participant=participant)
 
 
@@ -539,7 +550,7 @@ def cancel_enrolment(principal: Principal, enrolment: Enrolment) -> Enrolment:
     if not own:
         require_trainer(principal, enrolment.edition.district)
     if enrolment.status == Enrolment.Status.COMPLETED:
-        raise Conflict("A completed enrolment cannot be cancelled.", code="enrolment_completed")
+        raise Conflict(_("A completed enrolment cannot be cancelled."), code="enrolment_completed")
     enrolment.status = Enrolment.Status.CANCELLED
     enrolment.save(update_fields=["status"])
     return enrolment
@@ -558,11 +569,11 @@ def record_attendance(
     require_trainer(principal, enrolment.edition.district)
     edition = enrolment.edition
     if enrolment.status == Enrolment.Status.CANCELLED:
-        raise Conflict("The enrolment was cancelled.", code="enrolment_cancelled")
+        raise Conflict(_("The enrolment was cancelled."), code="enrolment_cancelled")
     if not edition.starts_on <= attended_on <= edition.ends_on:
-        raise Invalid("The date is outside the edition.", field="attended_on")
+        raise Invalid(_("The date is outside the edition."), field="attended_on")
     if not Decimal("0.5") <= hours <= Decimal("12"):
-        raise Invalid("Hours must be between 0.5 and 12.", field="hours")
+        raise Invalid(_("Hours must be between 0.5 and 12."), field="hours")
     with transaction.atomic():
         attendance, _created = Attendance.objects.update_or_create(
             enrolment=enrolment, attended_on=attended_on, defaults={"hours": hours}
@@ -656,10 +667,10 @@ def record_delivery(
     """Record services a shop delivered on a day (kept in catalog's delivery record)."""
     require_write(principal)
     if not shops_for(principal, record=True).filter(pk=shop.pk).exists():
-        raise NotFound(f"No shop with id {shop.pk}.")
+        raise NotFound(_("No shop with id %(id)s.") % {"id": shop.pk})
     service_type = catalog.get_service_type(code)
     if not shop.services.filter(service_type=service_type).exists():
-        raise Invalid("The shop does not offer this service.", field="service_type")
+        raise Invalid(_("The shop does not offer this service."), field="service_type")
     return catalog.record_delivery(
         venue=shop.business,
         service_type=service_type,
@@ -687,11 +698,11 @@ def set_avoided_cost(
     require_write(principal)
     if not operated_chambers(principal).filter(pk=chamber.pk).exists():
         raise Forbidden(
-            "Only the chamber's operators set the avoided costs.", code="role_forbidden"
+            _("Only the chamber's operators set the avoided costs."), code="role_forbidden"
         )
     service_type = catalog.get_service_type(code)
     if not cost.is_finite() or cost < 0 or cost >= Decimal("1000000"):
-        raise Invalid("The cost must be between 0 and 999999.99.", field="cost_eur")
+        raise Invalid(_("The cost must be between 0 and 999999.99."), field="cost_eur")
     row, _created = AvoidedCost.objects.update_or_create(
         chamber=chamber,
         service_type=service_type,
@@ -725,7 +736,7 @@ def impact_report(
     Aggregated in the database by (shop, service type, month), rolled up by ``impact``.
     """
     if date_from and date_to and date_from > date_to:
-        raise Invalid("The start date is after the end date.", field="date_from")
+        raise Invalid(_("The start date is after the end date."), field="date_from")
     venues = Business.objects.filter(multiservice_shop__in=shops)
     aggregated = (
         catalog.deliveries(venues, date_from, date_to)
@@ -761,5 +772,5 @@ def recent_deliveries(shops: QuerySet, limit: int = 10) -> list:
 
 def certificate_pdf(enrolment: Enrolment) -> bytes:
     if enrolment.status != Enrolment.Status.COMPLETED:
-        raise Conflict("The module is not completed yet.", code="not_completed")
+        raise Conflict(_("The module is not completed yet."), code="not_completed")
     return documents.certificate(enrolment, attended_hours(enrolment))

@@ -190,6 +190,7 @@ def checkup_review(request: HttpRequest, checkup_id: int) -> HttpResponse:
         else:
             return redirect("multiservice:checkup", checkup_id=checkup.pk)
     missing = set(missing_answers(checkup.answers))
+    labels = services.service_labels()
     return render(
         request,
         "multiservice/checkup_review.html",
@@ -201,7 +202,7 @@ def checkup_review(request: HttpRequest, checkup_id: int) -> HttpResponse:
                     "rows": [
                         {
                             "label": q.label,
-                            "text": answer_text(q.key, checkup.answers.get(q.key)),
+                            "text": answer_text(q.key, checkup.answers.get(q.key), labels),
                             "missing": q.key in missing,
                         }
                         for q in step.questions
