@@ -54,7 +54,7 @@ def test_bad_rows_are_reported_with_line_and_reason_and_nothing_is_imported():
     assert problems == {(3, "designation"), (4, "category"), (5, None), (6, "region")}
     reasons = {e.line: e.reason for e in report.errors}
     assert "DOC" in reasons[3] and "PAT" in reasons[3]
-    assert "twice" in reasons[5]
+    assert "due volte" in reasons[5]  # reasons in the language of the request (Italian)
     assert "Savoia" in reasons[6]
 
 
