@@ -79,13 +79,16 @@ class Decision(models.TextChoices):
 
 
 class CardCheckinState(models.Model):
-    """One row per card that ever checked in: the row every attempt of the card locks,
-    so two parallel attempts are decided one after the other."""
+    """One row per card that ever checked in: every attempt of the card locks it, so
+    two parallel attempts are decided one after the other. It also keeps where and
+    when the card's last accepted check-in was, for the impossible-travel check."""
 
     card = models.OneToOneField(
         Card, on_delete=models.CASCADE, primary_key=True, related_name="checkin_state"
     )
-    attempts = models.PositiveIntegerField(default=0)
+    last_lat = models.FloatField(null=True, blank=True)
+    last_lon = models.FloatField(null=True, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("card check-in state")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -188,20 +188,39 @@ def _replay(card: Card, key: str, print_: str) -> CheckinResult | None:
     return CheckinResult(existing, stored["status"], stored["body"], replayed=True)
 
 
-def _history(card: Card, point: CheckinPoint, moment: datetime) -> decision.History:
-    accepted = Attempt.objects.filter(card=card, decision=Decision.ACCEPTED)
-    previous = (
-        accepted.order_by("-created_at", "-id")
-        .values_list("point__lat", "point__lon", "created_at")
-        .first()
+def _lock_state(card: Card) -> CardCheckinState:
+    """The card's state row, locked until commit (``SELECT ... FOR UPDATE``; on SQLite
+    the ``BEGIN IMMEDIATE`` transaction already holds the database's write lock)."""
+    state = CardCheckinState.objects.select_for_update().filter(card=card).first()
+    if state is None:
+        CardCheckinState.objects.bulk_create([CardCheckinState(card=card)], ignore_conflicts=True)
+        state = CardCheckinState.objects.select_for_update().get(card=card)
+    return state
+
+
+def _history(state: CardCheckinState, point: CheckinPoint, moment: datetime) -> decision.History:
+    """What the decision needs to know of the card's past, in one query."""
+    hour_ago = moment - timedelta(hours=1)
+    # Cooldowns count local days: a day more than the cooldown covers any time zone.
+    cooldown_start = moment - timedelta(days=point.cooldown_days + 1)
+    row = Attempt.objects.filter(
+        card_id=state.card_id, created_at__gt=min(hour_ago, cooldown_start)
+    ).aggregate(
+        recent=Count("id", filter=Q(created_at__gt=hour_ago)),
+        last_here=Max("created_at", filter=Q(point=point, decision=Decision.ACCEPTED)),
     )
-    last_here = accepted.filter(point=point).aggregate(at=Max("created_at"))["at"]
-    recent = Attempt.objects.filter(card=card, created_at__gt=moment - timedelta(hours=1)).count()
+    previous = None
+    if state.last_at is not None:
+        previous = decision.PreviousCheckin(state.last_lat, state.last_lon, state.last_at)
     return decision.History(
-        previous=decision.PreviousCheckin(*previous) if previous else None,
-        last_here_at=last_here,
-        attempts_last_hour=recent,
+        previous=previous, last_here_at=row["last_here"], attempts_last_hour=row["recent"]
     )
+
+
+def grant_key(card: Card, point: CheckinPoint, local_date: date) -> str:
+    """The loyalty idempotency key of a check-in: a card has at most one accepted
+    check-in per venue and local day (the model's constraint), so this names it."""
+    return f"checkin-{card.pk}-{point.pk}-{local_date.isoformat()}"
 
 
 def venue_of(point: CheckinPoint) -> decision.Venue:
@@ -252,7 +271,6 @@ def check_in(
     print_ = _fingerprint(request)
     if replayed := _replay(card, key, print_):
         return replayed
-    CardCheckinState.objects.get_or_create(card=card)
     for _try in range(2):
         try:
             with transaction.atomic():
@@ -268,17 +286,16 @@ def check_in(
 def _decide_and_store(
     card: Card, point: CheckinPoint, request: dict, key: str, print_: str, now: datetime | None
 ) -> CheckinResult:
-    # The UPDATE takes the card's row lock until commit: parallel attempts queue here.
-    CardCheckinState.objects.filter(card=card).update(attempts=F("attempts") + 1)
+    state = _lock_state(card)  # parallel attempts of this card queue here
     if replayed := _replay(card, key, print_):  # the same key won the lock before us
         return replayed
-    card.refresh_from_db(fields=["status"])
     if card.status != Card.Status.ACTIVE:
         raise Conflict(
             _("The card is %(status)s.") % {"status": card.get_status_display().lower()},
             code="card_blocked",
         )
     moment = now or timezone.now()
+    local_date = moment.astimezone(local_zone(point)).date()
     code = request["code"]
     code_valid = None if code is None else codes.verify(point.code_secret, code, moment)
     attempt_in = decision.Attempt(
@@ -288,12 +305,18 @@ def _decide_and_store(
         code_valid=code_valid,
         at=moment,
     )
-    verdict = decision.decide(venue_of(point), attempt_in, _history(card, point, moment), limits())
+    verdict = decision.decide(venue_of(point), attempt_in, _history(state, point, moment), limits())
+    tx = None
+    if verdict.accepted:
+        key_ = grant_key(card, point, local_date)
+        tx = loyalty.grant_points(card, point.reward_points, SOURCE, key_, key_, now=moment)
+        state.last_lat, state.last_lon, state.last_at = point.lat, point.lon, moment
+        state.save(update_fields=["last_lat", "last_lon", "last_at"])
     attempt = Attempt.objects.create(
         point=point,
         card=card,
         created_at=moment,
-        local_date=moment.astimezone(local_zone(point)).date(),
+        local_date=local_date,
         lat=request["lat"],
         lon=request["lon"],
         accuracy_m=request["accuracy_m"],
@@ -302,21 +325,12 @@ def _decide_and_store(
         code_valid=code_valid,
         speed_kmh=_finite(verdict.speed_kmh),
         decision=verdict.reason,
+        points_awarded=point.reward_points if tx else 0,
+        transaction=tx,
         idempotency_key=key,
         request_fingerprint=print_,
     )
-    if verdict.accepted:
-        tx = loyalty.grant_points(
-            card,
-            point.reward_points,
-            SOURCE,
-            f"checkin:{attempt.pk}",
-            f"checkin-{attempt.pk}",
-            now=moment,
-        )
-        attempt.transaction = tx
-        attempt.points_awarded = point.reward_points
-        earned = award_badges(card, point.business.district, attempt)
+    if tx is not None:
         status, body = (
             201,
             {
@@ -325,7 +339,7 @@ def _decide_and_store(
                 "point": point.pk,
                 "points_awarded": point.reward_points,
                 "balance": tx.response["balance"],
-                "badges_earned": earned,
+                "badges_earned": award_badges(card, point.business.district, attempt),
                 "distance_m": attempt.distance_m,
                 "created_at": moment.astimezone(local_zone(point)).isoformat(),
             },
@@ -341,8 +355,9 @@ def _decide_and_store(
                 }
             },
         )
-    attempt.response = {"status": status, "body": body}
-    attempt.save(update_fields=["transaction", "points_awarded", "response"])
+    if key:  # kept only where a replay may ask for it
+        attempt.response = {"status": status, "body": body}
+        attempt.save(update_fields=["response"])
     return CheckinResult(attempt, status, body)
 
 
@@ -357,21 +372,17 @@ def _finite(value: float | None) -> float | None:
 # --- Badges and passport --------------------------------------------------------------------
 
 
-def _rules(district: District) -> list[tuple[Badge, badges.Rule]]:
-    result = []
-    for badge in Badge.objects.filter(district=district, active=True).order_by("id"):
-        route_points = frozenset()
-        if badge.route_id:
-            route_points = frozenset(badge.route.points.values_list("pk", flat=True))
-        rule = badges.Rule(
-            badge_id=badge.pk,
-            kind=badge.kind,
-            threshold=badge.threshold,
-            route_points=route_points,
-            months=frozenset(badge.months or []),
-        )
-        result.append((badge, rule))
-    return result
+def _rule(badge: Badge) -> badges.Rule:
+    route_points = frozenset()
+    if badge.route_id:
+        route_points = frozenset(p.pk for p in badge.route.points.all())
+    return badges.Rule(
+        badge_id=badge.pk,
+        kind=badge.kind,
+        threshold=badge.threshold,
+        route_points=route_points,
+        months=frozenset(badge.months or []),
+    )
 
 
 def visits_of(card: Card, district: District) -> list[badges.Visit]:
@@ -383,13 +394,18 @@ def visits_of(card: Card, district: District) -> list[badges.Visit]:
 
 def award_badges(card: Card, district: District, attempt: Attempt | None = None) -> list[dict]:
     """Award the badges the card's accepted check-ins now satisfy; return the new ones."""
-    have = set(BadgeAward.objects.filter(card=card).values_list("badge_id", flat=True))
-    pending = [(badge, rule) for badge, rule in _rules(district) if badge.pk not in have]
+    pending = list(
+        Badge.objects.filter(district=district, active=True)
+        .exclude(awards__card=card)
+        .select_related("route")
+        .prefetch_related("route__points")
+        .order_by("id")
+    )
     if not pending:
         return []
-    new_ids = set(badges.earned([rule for _b, rule in pending], visits_of(card, district)))
+    new_ids = set(badges.earned([_rule(b) for b in pending], visits_of(card, district)))
     moment = attempt.created_at if attempt else timezone.now()
-    new = [badge for badge, _rule in pending if badge.pk in new_ids]
+    new = [badge for badge in pending if badge.pk in new_ids]
     BadgeAward.objects.bulk_create(
         [BadgeAward(badge=badge, card=card, attempt=attempt, awarded_at=moment) for badge in new]
     )

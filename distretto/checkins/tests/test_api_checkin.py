@@ -173,9 +173,9 @@ def test_a_replay_with_the_same_key_returns_the_first_answer_and_grants_once(vis
 
 def test_the_grant_is_idempotent_per_check_in(venue, card):
     result = check_in(card, venue)
-    again = loyalty.grant_points(
-        card, 10, "checkins", f"checkin:{result.attempt.pk}", f"checkin-{result.attempt.pk}"
-    )
+    key = services.grant_key(card, venue, result.attempt.local_date)
+    assert result.attempt.transaction.idempotency_key == key
+    again = loyalty.grant_points(card, 10, "checkins", key, key)
     assert again.pk == result.attempt.transaction_id
     assert loyalty.balance_of(card) == 10
 
