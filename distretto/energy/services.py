@@ -330,20 +330,25 @@ def consumption_series(
         rows = rows.filter(meter__unit__in=units)
     key_field = {"site": "meter__site_id", "unit": "meter__unit_id", "meter": "meter_id"}[by]
     rows = (
-        rows.values("bucket", key_field, "meter__kind")
+        rows.values("bucket", key_field, "meter__kind", "meter__role")
         .annotate(total=weighted_consumption())
         .order_by("bucket")
     )
     labels = _labels(site, by)
+    roles = dict(Meter.Role.choices)
     series: dict[tuple, dict] = {}
     for row in rows:
-        key = (row[key_field], row["meter__kind"])
+        key = (row[key_field], row["meter__kind"], row["meter__role"])
         entry = series.get(key)
         if entry is None:
+            label = labels.get(row[key_field], str(_("site-wide")))
+            if row["meter__role"] != Meter.Role.CONSUMPTION:
+                label = f"{label} · {roles[row['meter__role']]}"
             entry = series[key] = {
                 "key": row[key_field],
-                "label": labels.get(row[key_field], str(_("site-wide"))),
+                "label": label,
                 "kind": row["meter__kind"],
+                "role": row["meter__role"],
                 "unit_of_measure": DEFAULT_UNITS.get(row["meter__kind"], ""),
                 "total": 0.0,
                 "points": [],

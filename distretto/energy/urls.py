@@ -1,2 +1,20 @@
+from django.urls import path
+
+from distretto.energy import views
+
 app_name = "energy"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.site_list, name="sites"),
+    path("my-unit/", views.my_unit, name="my_unit"),
+    path("sites/<int:site_id>/", views.site_dashboard, name="site"),
+    path("sites/<int:site_id>/export/<slug:chart>.csv", views.site_export, name="site_export"),
+    path("sites/<int:site_id>/rejections/", views.rejections_page, name="rejections"),
+    path("sites/<int:site_id>/upload/", views.upload_readings, name="upload"),
+    path("anomalies/<int:anomaly_id>/acknowledge/", views.acknowledge_anomaly, name="acknowledge"),
+    path("units/<int:unit_id>/", views.unit_page, name="unit"),
+    path("meters/<int:meter_id>/", views.meter_page, name="meter"),
+]
+
+from distretto.energy.allocation_urls import urlpatterns as allocation_pages  # noqa: E402
+
+urlpatterns += allocation_pages

@@ -1,0 +1,345 @@
+"""Energy pages: site dashboard, unit page, meter page, rejected input, CSV export.
+
+Thin: figures come from ``services``, scoping from ``access``; charts are drawn by
+static/energy/charts.js from data embedded in the page.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from distretto.accounts.scoping import principal_for_user
+from distretto.core.errors import DomainError
+from distretto.energy import anomalies, ingestion, services
+from distretto.energy.access import (
+    anomalies_for,
+    managed_sites,
+    meters_for,
+    rejections_for,
+    units_for,
+)
+from distretto.energy.models import RejectedReading, Site
+
+GRANULARITY_LABELS = {"hour": "Hour", "day": "Day", "month": "Month"}
+
+
+def _principal(request: HttpRequest):
+    return principal_for_user(request.user)
+
+
+def _site(request: HttpRequest, site_id: int) -> Site:
+    return get_object_or_404(managed_sites(_principal(request)), pk=site_id)
+
+
+def _date(raw: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def _period(request: HttpRequest, site: Site) -> dict:
+    """The chosen range (``from``/``to`` dates, ``to`` included) and its presets."""
+    today = timezone.localdate()
+    first, after = services.season_of(site, today)
+    season_end = min(after, today + dt.timedelta(days=1)) - dt.timedelta(days=1)
+    start = _date(request.GET.get("from"), first)
+    end = _date(request.GET.get("to"), season_end)
+    if end < start:
+        start, end = end, start
+    granularity = request.GET.get("granularity")
+    if granularity not in GRANULARITY_LABELS:
+        granularity = (
+            "hour" if (end - start).days < 3 else "day" if (end - start).days < 120 else "month"
+        )
+    last_first, last_after = services.season_of(site, first - dt.timedelta(days=1))
+    presets = [
+        (_("Last 7 days"), today - dt.timedelta(days=7), today - dt.timedelta(days=1)),
+        (_("Last 30 days"), today - dt.timedelta(days=30), today - dt.timedelta(days=1)),
+        (_("This season"), first, season_end),
+        (_("Last season"), last_first, last_after - dt.timedelta(days=1)),
+    ]
+    return {
+        "start": start,
+        "end": end,
+        "after": end + dt.timedelta(days=1),
+        "granularity": granularity,
+        "presets": presets,
+        "query": f"from={start.isoformat()}&to={end.isoformat()}&granularity={granularity}",
+    }
+
+
+def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@login_required
+def site_list(request: HttpRequest) -> HttpResponse:
+    principal = _principal(request)
+    sites = managed_sites(principal).select_related("district").order_by("name")
+    own_units = units_for(principal).filter(occupant=request.user)
+    if not sites.exists() and own_units.exists():
+        return redirect("energy:unit", unit_id=own_units.first().pk)
+    return render(request, "energy/sites.html", {"sites": sites, "own_units": own_units})
+
+
+@login_required
+def my_unit(request: HttpRequest) -> HttpResponse:
+    unit = units_for(_principal(request)).filter(occupant=request.user).first()
+    if unit is None:
+        raise Http404(_("No unit is registered in your name."))
+    return redirect("energy:unit", unit_id=unit.pk)
+
+
+def _site_charts(site: Site, period: dict) -> dict:
+    start, after = period["start"], period["after"]
+    return {
+        "consumption": services.consumption_series(
+            site, start, after, granularity=period["granularity"], by="site"
+        ),
+        "ranking": services.normalised_ranking(site, start, after),
+        "degree_days": services.degree_day_series(site, start, after),
+        "cogeneration": services.cogeneration_balance(site, start, after),
+        "load_profile": services.load_profile(site, start, after),
+    }
+
+
+@login_required
+def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = _site(request, site_id)
+    period = _period(request, site)
+    charts = _site_charts(site, period)
+    open_anomalies = (
+        anomalies_for(_principal(request))
+        .filter(site=site, ended_at__isnull=True)
+        .select_related("unit", "meter", "gateway")
+    )
+    return render(
+        request,
+        "energy/site.html",
+        {
+            "site": site,
+            "period": period,
+            "charts": charts,
+            "anomalies": open_anomalies,
+            "open_rejections": site.rejections.filter(status="open").count(),
+            "units": site.units.order_by("name"),
+            "site_meters": site.meters.filter(unit__isnull=True).order_by("kind"),
+        },
+    )
+
+
+@login_required
+def site_export(request: HttpRequest, site_id: int, chart: str) -> HttpResponse:
+    """Any chart of the dashboard as CSV, for the same period."""
+    site = _site(request, site_id)
+    period = _period(request, site)
+    start, after = period["start"], period["after"]
+    name = f"{site.pk}-{chart}-{period['start']}-{period['end']}.csv"
+    if chart == "consumption":
+        series = services.consumption_series(
+            site,
+            start,
+            after,
+            granularity=period["granularity"],
+            by=request.GET.get("by", "site")
+            if request.GET.get("by") in services.GROUPINGS
+            else "site",
+        )
+        rows = [
+            [s["label"], s["kind"], s["unit_of_measure"], p["t"], p["value"]]
+            for s in series
+            for p in s["points"]
+        ]
+        return _csv(name, ["series", "kind", "unit", "period", "value"], rows)
+    if chart == "ranking":
+        ranking = services.normalised_ranking(site, start, after)
+        keys = ["name", "kind", "measure", "consumption", "area_m2", "per_m2", "per_degree_day"]
+        return _csv(name, keys, [[r[k] for k in keys] for r in ranking["units"]])
+    if chart == "degree-days":
+        days = services.degree_day_series(site, start, after)
+        keys = ["day", "mean_temperature", "degree_days", "heat_kwh"]
+        return _csv(name, keys, [[d[k] for k in keys] for d in days])
+    if chart == "load-profile":
+        profile = services.load_profile(site, start, after)
+        return _csv(
+            name, ["hour", "average_kw"], [[p["hour"], p["average"]] for p in profile["profile"]]
+        )
+    if chart == "cogeneration":
+        balance = services.cogeneration_balance(site, start, after)
+        rows = [[f"electricity.{k}", v] for k, v in balance["electricity"].items()]
+        rows += [[f"heat.{k}", v] for k, v in balance["heat"].items()]
+        rows += [
+            ["fuel_kwh", balance["fuel_kwh"]],
+            ["overall_efficiency", balance["overall_efficiency"]],
+        ]
+        return _csv(name, ["figure", "value"], rows)
+    raise Http404(_("No such chart."))
+
+
+@login_required
+@require_POST
+def acknowledge_anomaly(request: HttpRequest, anomaly_id: int) -> HttpResponse:
+    anomaly = get_object_or_404(anomalies_for(_principal(request)), pk=anomaly_id)
+    anomalies.acknowledge(anomaly, by=request.user)
+    if request.headers.get("HX-Request"):
+        return render(request, "energy/_anomaly_row.html", {"anomaly": anomaly})
+    return redirect("energy:site", site_id=anomaly.site_id)
+
+
+@login_required
+def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
+    principal = _principal(request)
+    unit = get_object_or_404(units_for(principal).select_related("site"), pk=unit_id)
+    period = _period(request, unit.site)
+    series = services.consumption_series(
+        unit.site,
+        period["start"],
+        period["after"],
+        granularity=period["granularity"],
+        by="meter",
+        units=[unit.pk],
+    )
+    if request.GET.get("format") == "csv":
+        rows = [
+            [s["label"], s["kind"], s["unit_of_measure"], p["t"], p["value"]]
+            for s in series
+            for p in s["points"]
+        ]
+        return _csv(f"unit-{unit.pk}.csv", ["meter", "kind", "unit", "period", "value"], rows)
+    comparison = services.unit_comparison(unit, min(period["end"], timezone.localdate()))
+    return render(
+        request,
+        "energy/unit.html",
+        {
+            "unit": unit,
+            "period": period,
+            "series": series,
+            "comparison": comparison,
+            "meters": unit.meters.order_by("kind", "external_id"),
+            "is_manager": managed_sites(principal).filter(pk=unit.site_id).exists(),
+        },
+    )
+
+
+@login_required
+def meter_page(request: HttpRequest, meter_id: int) -> HttpResponse:
+    meter = get_object_or_404(
+        meters_for(_principal(request)).select_related("site", "unit"), pk=meter_id
+    )
+    period = _period(request, meter.site)
+    readings = meter.readings.filter(
+        ts__gte=services.as_local_datetime(period["start"]),
+        ts__lt=services.as_local_datetime(period["after"]),
+    ).order_by("ts")
+    if request.GET.get("format") == "csv":
+        rows = [
+            [r.ts.astimezone(services.LOCAL_TZ).isoformat(), r.value, r.delta]
+            for r in readings.iterator()
+        ]
+        return _csv(f"meter-{meter.external_id}.csv", ["ts", "value", "consumption"], rows)
+    shown = list(readings[:2000])
+    return render(
+        request,
+        "energy/meter.html",
+        {
+            "meter": meter,
+            "period": period,
+            "readings": shown[::-1][:200],
+            "chart": {
+                "labels": [
+                    r.ts.astimezone(services.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") for r in shown
+                ],
+                "values": [r.value for r in shown],
+            },
+            "total": readings.count(),
+        },
+    )
+
+
+@login_required
+def rejections_page(request: HttpRequest, site_id: int) -> HttpResponse:
+    site = _site(request, site_id)
+    principal = _principal(request)
+    if request.method == "POST":
+        pending = rejections_for(principal).filter(site=site, status=RejectedReading.Status.OPEN)
+        if request.POST.get("action") == "dismiss":
+            pending.filter(pk=request.POST.get("id")).update(
+                status=RejectedReading.Status.DISMISSED
+            )
+        else:
+            outcome = ingestion.replay(list(pending), site_ids=[site.pk])
+            messages.success(
+                request,
+                _("%(replayed)d replayed, %(still)d still rejected.")
+                % {"replayed": outcome["replayed"], "still": outcome["still_rejected"]},
+            )
+        return redirect("energy:rejections", site_id=site.pk)
+    rejections = rejections_for(principal).filter(site=site, status=RejectedReading.Status.OPEN)
+    return render(
+        request,
+        "energy/rejections.html",
+        {"site": site, "rejections": rejections[:200], "count": rejections.count()},
+    )
+
+
+async def upload_readings(request: HttpRequest, site_id: int) -> HttpResponse:
+    """CSV upload that streams its progress back as JSON lines, one per batch."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = await request.auser()
+    if not user.is_authenticated:
+        raise Http404
+    principal = principal_for_user(user)
+
+    def prepare():
+        site = managed_sites(principal).filter(pk=site_id).first()
+        upload = request.FILES.get("file")
+        return site, upload
+
+    site, upload = await sync_to_async(prepare)()
+    if site is None or upload is None:
+        raise Http404
+    import codecs
+
+    progress = ingestion.ingest_csv(
+        codecs.iterdecode(upload, "utf-8-sig"), site_ids=[site.pk], submitted_by=user
+    )
+    step = sync_to_async(lambda: next(progress, None))
+
+    async def lines():
+        while True:
+            try:
+                update = await step()
+            except (DomainError, UnicodeDecodeError) as error:
+                yield json.dumps({"error": str(error), "done": True}) + "\n"
+                return
+            if update is None:
+                return
+            update["rejected_count"] = len(update["rejected"])
+            update["rejected"] = update["rejected"][:20]
+            yield json.dumps(update) + "\n"
+
+    return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
