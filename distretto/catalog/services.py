@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from distretto.catalog import i18n
@@ -189,8 +189,26 @@ def filter_products(
     if venue is not None:
         queryset = queryset.filter(venues=venue)
     if q:
-        queryset = queryset.filter(text_query(q, ["name"], ("origin", "region"))).distinct()
+        for word in q.split()[:6]:
+            queryset = queryset.filter(
+                text_query(word, ["name", "description"], ("origin", "region"))
+                | Q(category__in=categories_matching(word))
+            )
+        queryset = queryset.distinct()
     return queryset
+
+
+def categories_matching(word: str) -> list[str]:
+    """Product categories whose name in any content language contains the word, singular
+    or plural: "formaggio" finds Formaggi, "cheese" finds Cheeses."""
+    stem = word.lower()[:-1] if len(word) > 4 else word.lower()
+    if len(stem) < 3:
+        return []
+    found = set()
+    for lang in i18n.CONTENT_LANGUAGES:
+        with translation.override(lang):
+            found |= {key for key, label in Product.Category.choices if stem in str(label).lower()}
+    return sorted(found)
 
 
 def text_query(q: str, translated: list[str], plain: tuple[str, ...] = ()) -> Q:

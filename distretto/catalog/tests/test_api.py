@@ -270,3 +270,11 @@ def test_record_and_list_services_delivered(api_as, actors, venue):
     assert zero.status_code == 422 and error_of(zero)["field"] == "count"
     listed = api_as(actors.manager).get(f"catalog/venues/{venue.pk}/deliveries").json()
     assert listed["count"] == 1 and listed["items"][0]["service_type"] == "spid_help"
+
+
+def test_text_search_looks_in_stories_and_category_names(anonymous_api, products):
+    get = lambda **params: names(anonymous_api.get("catalog/products", params))  # noqa: E731
+    assert get(q="formaggio") == {"Branzi", "Taleggio", "Castelmagno"}  # category Formaggi
+    assert get(q="cheese") == {"Branzi", "Taleggio", "Castelmagno"}
+    assert get(q="vallée") == {"Castelmagno"}  # the French story
+    assert get(q="formaggio grana") == {"Castelmagno"}
