@@ -47,6 +47,7 @@ the same statements, and scaling every reading by one factor changes nothing.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -78,6 +79,11 @@ KWH = "kWh"
 ALLOCATOR_UNITS = "allocator units"
 
 
+def exact_decimals() -> decimal.localcontext:
+    """A decimal context where any rounding raises instead of happening silently."""
+    return decimal.localcontext(prec=80, traps=[decimal.Inexact, decimal.Rounded])
+
+
 class AllocationInputError(ValueError):
     """An input that makes the allocation impossible, naming the field at fault."""
 
@@ -96,8 +102,10 @@ class RadiatorReading:
     kc: Decimal  # coupling between allocator and radiator
 
     @property
-    def weighted(self) -> Fraction:
-        return Fraction(self.units) * Fraction(self.kq) * Fraction(self.kc)
+    def weighted(self) -> Decimal:
+        """Reading × KQ × KC, exact (see ``exact_decimals``)."""
+        with exact_decimals():
+            return self.units * self.kq * self.kc
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,9 @@ class UnitInput:
         if self.heat_kwh is not None:
             return Fraction(self.heat_kwh)
         if self.radiators is not None:
-            return sum((r.weighted for r in self.radiators), Fraction(0))
+            # Decimal sums are exact here and much cheaper than fractions (10,000 radiators).
+            with exact_decimals():
+                return Fraction(sum((r.weighted for r in self.radiators), Decimal(0)))
         return None
 
 

@@ -66,6 +66,9 @@ def seed() -> None:
     weather = _weather(site, seasons)
     _readings(site, units, meters, seasons, weather, today)
     anomalies.detect(site, services.as_local_datetime(today), notify=False)
+    from distretto.energy import allocation_demo  # last season's heating-cost allocation
+
+    allocation_demo.seed()
 
 
 def _site(district: District) -> Site:
