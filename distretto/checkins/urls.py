@@ -5,6 +5,7 @@ from distretto.checkins import views
 app_name = "checkins"
 urlpatterns = [
     path("", views.manage, name="manage"),
+    path("setup/", views.setup, name="setup"),
     path("d/<int:district_id>/venues.geojson", views.venues_geojson, name="venues_geojson"),
     path("points/<int:point_id>/screen/", views.screen, name="screen"),
     path("v/<int:point_id>/", views.checkin_page, name="checkin"),

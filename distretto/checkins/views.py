@@ -10,6 +10,7 @@ import re
 import qrcode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,11 +31,7 @@ CODE_PATTERN = re.compile(r"^\d{6}$")
 def manage(request: HttpRequest) -> HttpResponse:
     """The manager's view: venues on a map, check-ins per venue and day, rejection
     reasons, suspicious cards (with blocking)."""
-    principal = principal_for_user(request.user)
-    districts = managed_districts(principal).order_by("name")
-    if not districts.exists():
-        raise Http404
-    district = districts.filter(pk=request.GET.get("district") or 0).first() or districts[0]
+    district, districts = _managed_district(request)
     chosen = districts.filter(pk=district.pk)
     if request.method == "POST":
         try:
@@ -57,8 +54,84 @@ def manage(request: HttpRequest) -> HttpResponse:
             "days": services.daily_counts(chosen),
             "reasons": services.reason_counts(chosen),
             "suspicious": services.suspicious_cards(chosen),
+        },
+    )
+
+
+def _managed_district(request: HttpRequest):
+    principal = principal_for_user(request.user)
+    districts = managed_districts(principal).order_by("name")
+    if not districts.exists():
+        raise Http404
+    chosen = request.GET.get("district") or request.POST.get("district") or 0
+    return districts.filter(pk=chosen).first() or districts[0], districts
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(part) for part in re.split(r"[\s,;]+", text or "") if part]
+
+
+@login_required
+def setup(request: HttpRequest) -> HttpResponse:
+    """Where a manager opens venues and defines routes and badges."""
+    district, districts = _managed_district(request)
+    if request.method == "POST":
+        data = request.POST
+        try:
+            action = data.get("action")
+            if action == "venue":
+                business = get_object_or_404(district.businesses, pk=data.get("business"))
+                services.create_point(
+                    business,
+                    {
+                        "radius_m": int(data.get("radius_m") or 75),
+                        "reward_points": int(data.get("reward_points") or 10),
+                        "requires_code": bool(data.get("requires_code")),
+                    },
+                )
+                messages.success(request, _("Venue opened at %(name)s.") % {"name": business})
+            elif action == "route":
+                route = Route(
+                    district=district,
+                    name=data.get("name", "").strip(),
+                    description=data.get("description", "").strip(),
+                )
+                services.save_route(route, [int(pk) for pk in data.getlist("points")])
+                messages.success(request, _("Route saved."))
+            elif action == "badge":
+                route = None
+                if data.get("route"):
+                    route = get_object_or_404(Route, district=district, pk=data.get("route"))
+                badge = Badge(
+                    district=district,
+                    name=data.get("name", "").strip(),
+                    description=data.get("description", "").strip(),
+                    kind=data.get("kind", ""),
+                    threshold=int(data.get("threshold") or 1),
+                    route=route,
+                    months=_numbers(data.get("months", "")),
+                )
+                services.save_badge(badge)
+                messages.success(request, _("Badge saved."))
+            return redirect(f"{reverse('checkins:setup')}?district={district.pk}")
+        except ValueError:
+            messages.error(request, _("Check the numbers you typed."))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+    points = CheckinPoint.objects.filter(business__district=district).select_related("business")
+    return render(
+        request,
+        "checkins/setup.html",
+        {
+            "district": district,
+            "districts": districts,
+            "points": points,
+            "free_businesses": district.businesses.filter(active=True, checkin_points=None),
             "routes": Route.objects.filter(district=district).prefetch_related("points"),
             "badges": Badge.objects.filter(district=district).select_related("route"),
+            "kinds": Badge.Kind.choices,
         },
     )
 
@@ -85,14 +158,23 @@ def venues_geojson(request: HttpRequest, district_id: int) -> JsonResponse:
 
 @login_required
 def screen(request: HttpRequest, point_id: int) -> HttpResponse:
-    """The bistro's screen (or a poster printed from it): the current code and a QR
-    that opens the check-in page with venue and code filled in; both refresh."""
+    """The bistro's screen: the current code and a QR that opens the check-in page
+    with venue and code filled in, both refreshing. With ``?poster=1``, a page to
+    print: a lasting QR of the check-in page, the code read at the counter."""
     principal = principal_for_user(request.user)
     point = get_object_or_404(
         code_points_for(principal).select_related("business__district"), pk=point_id
     )
+    poster = bool(request.GET.get("poster"))
     return render(
-        request, "checkins/screen.html", {"point": point, "shown": services.current_code(point)}
+        request,
+        "checkins/screen.html",
+        {
+            "point": point,
+            "poster": poster,
+            "shown": None if poster else services.current_code(point),
+            "poster_qr": reverse("checkins:qr", args=[point.pk]),
+        },
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from distretto.checkins.models import Badge, CheckinPoint, Route
 from distretto.checkins.tests.conftest import check_in
 from distretto.testing import PASSWORD
 
@@ -75,3 +76,54 @@ def test_the_passport_page_and_its_stamps(venue, other_venue, card, issued_card)
         "Libreria del Sole": False,
     }
     assert Client().get("/checkins/p/lcw_nope/").status_code == 404
+
+
+def test_manager_opens_a_venue_and_defines_a_route_and_a_badge(actors, program):
+    manager = signed_in(actors.manager)
+    page = manager.get("/checkins/setup/")
+    assert page.status_code == 200 and "Panetteria Fanfulla" in page.content.decode()
+    manager.post(
+        "/checkins/setup/",
+        {"action": "venue", "business": actors.shop.pk, "radius_m": 90, "reward_points": 25},
+    )
+    point = CheckinPoint.objects.get()
+    assert (point.radius_m, point.reward_points, point.lat) == (90, 25, actors.shop.lat)
+    manager.post("/checkins/setup/", {"action": "route", "name": "Giro", "points": [point.pk]})
+    route = Route.objects.get()
+    assert list(route.points.all()) == [point]
+    manager.post(
+        "/checkins/setup/",
+        {"action": "badge", "name": "Giro completo", "kind": "route", "route": route.pk},
+    )
+    manager.post(
+        "/checkins/setup/",
+        {
+            "action": "badge",
+            "name": "Estate",
+            "kind": "seasonal",
+            "threshold": 2,
+            "months": "6, 7, 8",
+        },
+    )
+    assert {(b.name, b.route_id, tuple(b.months)) for b in Badge.objects.all()} == {
+        ("Giro completo", route.pk, ()),
+        ("Estate", None, (6, 7, 8)),
+    }
+
+
+def test_a_wrong_badge_is_explained_not_saved(actors, program):
+    manager = signed_in(actors.manager)
+    response = manager.post(
+        "/checkins/setup/", {"action": "badge", "name": "Senza giro", "kind": "route"}, follow=True
+    )
+    assert response.status_code == 200
+    assert not Badge.objects.exists()
+    assert "itinerario" in response.content.decode()  # "Un distintivo di itinerario richiede..."
+    assert signed_in(actors.merchant).get("/checkins/setup/").status_code == 404
+
+
+def test_the_poster_carries_a_lasting_qr_without_the_code(actors, venue):
+    page = signed_in(actors.merchant).get(f"/checkins/points/{venue.pk}/screen/?poster=1")
+    text = page.content.decode()
+    assert f'src="/checkins/v/{venue.pk}/qr.png"' in text
+    assert 'id="screen-code"' not in text
