@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 import zipfile
 from decimal import Decimal
 
@@ -85,9 +86,10 @@ def statement_pdf(run: AllocationRun, result: UnitAllocation) -> bytes:
     line(_("Total due"), euro(result.total), bold=True, gap=8)
     y -= 4 * mm
     line(_("Compared with the previous season"), bold=True)
+    previous = result.previous_quantity
     line(
         _("Voluntary consumption, previous season"),
-        f"{number(result.previous_quantity)} {measure_label(run)}",
+        "–" if previous is None else f"{number(previous)} {measure_label(run)}",
     )
     line(_("Total, previous season"), euro(result.previous_total))
     if result.previous_total is not None:
@@ -107,11 +109,10 @@ def statement_pdf(run: AllocationRun, result: UnitAllocation) -> bytes:
         _("Amounts are rounded to the cent so that all statements add up to the costs."),
     ]
     for note in notes:
-        y -= 4.5 * mm
-        pdf.drawString(left, y, note[:120])
-        if len(note) > 120:
-            y -= 4 * mm
-            pdf.drawString(left, y, note[120:])
+        y -= 1.5 * mm
+        for text_line in textwrap.wrap(note, 115):
+            y -= 3.5 * mm
+            pdf.drawString(left, y, text_line)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

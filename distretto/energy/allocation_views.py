@@ -84,11 +84,17 @@ def allocation_new(request: HttpRequest, site_id: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         values = request.POST.dict()
+        values["estimated_units"] = request.POST.getlist("estimated_units")
         try:
             options = {
                 "involuntary_method": request.POST.get("involuntary_method", "share"),
                 "estimate_method": request.POST.get("estimate_method", "average_per_thousandth"),
+                "estimated_units": [
+                    int(pk) for pk in request.POST.getlist("estimated_units") if pk.isdigit()
+                ],
             }
+            if request.POST.get("measure"):
+                options["measure"] = request.POST["measure"]
             for name in ("involuntary_share", "voluntary_share", "requirement_difference"):
                 if (value := _decimal_field(request, name)) is not None:
                     options[name] = value
@@ -133,6 +139,8 @@ def allocation_new(request: HttpRequest, site_id: int) -> HttpResponse:
             "methods": AllocationRun.InvoluntaryMethod.choices,
             "estimates": AllocationRun.EstimateMethod.choices,
             "keys": [c for c in AllocationCost.Key.choices if c[0] != "fuel"],
+            "measures": AllocationRun.Measure.choices,
+            "units": site.units.order_by("name"),
             "cost_rows": range(OTHER_COST_ROWS),
         },
     )
@@ -169,6 +177,7 @@ def allocation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
             "rows": rows,
             "totals": [answer["totals"]["components"].get(name, "0.00") for name, _l in labels],
             "measure": allocation_pdf.measure_label(run),
+            "involuntary_percent": run.involuntary_share * 100,
             "corrections": run.corrections.order_by("-created_at"),
         },
     )

@@ -69,9 +69,11 @@ def test_the_form_computes_a_new_run(tigli, flats, actors):  # noqa: F811
             "cost_label_0": "Manutenzione",
             "cost_amount_0": "90",
             "cost_key_0": "per_unit",
+            "estimated_units": [str(flats["B"].pk)],  # B's allocator was tampered with
         },
     )
     run = AllocationRun.objects.get()
+    assert run.results.get(unit=flats["B"]).estimated
     assert response.status_code == 302
     assert response["Location"] == reverse("energy:allocation", args=[run.pk])
     assert run.total == 1090
