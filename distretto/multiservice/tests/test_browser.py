@@ -35,14 +35,17 @@ def test_questionnaire_from_start_to_report(page, actors, catalogue, network_sho
     page.goto(f"{page.base_url}/multiservice/checkups/")
     page.select_option("#business", str(actors.shop.pk))
     page.click("#start-checkup button[type=submit]")
+    page.wait_for_url("**/step/catchment/")
     # The registry filled in the residents of the frazione served.
     assert page.input_value("#q-residents") == "310"
     fill_step(page, STEPS[0], answers)
     page.click("#next")
     fill_step(page, STEPS[1], answers)
     page.click("#save-draft")  # a draft: leave and come back later
+    page.locator(".messages li").wait_for()
     page.goto(f"{page.base_url}/multiservice/checkups/")
     page.click("#checkups a:text-is('Continua'), #checkups a:text-is('Continue')")
+    page.wait_for_url("**/review/")
     assert page.locator("#missing-count").is_visible()
     checkup = Checkup.objects.get()
     assert checkup.answers["grocery_km"] == 9
