@@ -30,7 +30,8 @@ from django.utils import timezone
 
 log = logging.getLogger("distretto.signage")
 
-KEEPALIVE_S = 15.0  # a comment line at least this often keeps proxies from closing idle streams
+# A comment line at least this often keeps proxies from closing idle streams.
+KEEPALIVE_S = float(os.environ.get("SIGNAGE_KEEPALIVE_S", "15"))
 RETRY_MS = 3000
 MAX_TIMER_S = 3600.0  # re-evaluate at least hourly (widgets such as campaigns change daily)
 

@@ -262,6 +262,8 @@ def _content_fields(request: HttpRequest, tz, *, manager: bool) -> dict:
             "displays": [int(d) for d in post.getlist("displays") if d.isdigit()],
         },
     }
+    if fields["valid_from"] is None:
+        del fields["valid_from"]  # new content starts now; an edit keeps its start
     business = post.get("business")
     if business and business.isdigit():
         fields["business"] = int(business)
@@ -362,6 +364,7 @@ def content_detail(request: HttpRequest, content_id: int) -> HttpResponse:
             return redirect("signage:content", content.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
+            content.refresh_from_db()
     daypart = (content.dayparts or [None])[0]
     return render(
         request,

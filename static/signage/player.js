@@ -25,6 +25,10 @@
     return localStorage.getItem(TOKEN_KEY);
   }
   const token = readToken();
+  // Pairing (again) on a running page: take the new token and start over with it.
+  window.addEventListener("hashchange", () => {
+    if (/token=/.test(location.hash)) { readToken(); location.reload(); }
+  });
   const auth = { Authorization: "Bearer " + token };
 
   function el(tag, className, text) {
@@ -210,7 +214,7 @@
     caches.open(MEDIA_CACHE).then((cache) => {
       manifest.items.forEach((item) => {
         if (!item.media_url) return;
-        cache.match(item.media_url).then((hit) => hit || cache.add(item.media_url)).catch(() => {});
+        cache.match(item.media_url, { ignoreVary: true }).then((hit) => hit || cache.add(item.media_url)).catch(() => {});
       });
     });
   }

@@ -30,7 +30,7 @@ async function networkFirst(request, cacheName, key) {
     if (response.status === 200) await cache.put(key, response.clone());
     return response;
   } catch (err) {
-    const hit = await cache.match(key);
+    const hit = await cache.match(key, { ignoreVary: true });
     if (hit) return hit;
     throw err;
   }
@@ -38,7 +38,7 @@ async function networkFirst(request, cacheName, key) {
 
 async function cacheFirst(request) {
   const cache = await caches.open(MEDIA_CACHE);
-  const hit = await cache.match(request);
+  const hit = await cache.match(request.url, { ignoreVary: true });
   if (hit) return hit;
   const response = await fetch(request);
   if (response.status === 200) await cache.put(request, response.clone());
