@@ -251,8 +251,12 @@ def gather_inputs(
     generator = _decimal(options.get("generator_heat_kwh"))
     method = options.get("involuntary_method", "share")
     if generator is None and method == "measured":
+        # Heat into the network: the boiler's heat meter and the co-generation unit's.
         generators = Meter.objects.filter(
-            site=site, kind=Meter.Kind.HEAT, role=Meter.Role.GENERATOR, replaced_by__isnull=True
+            site=site,
+            kind__in=(Meter.Kind.HEAT, Meter.Kind.CHP_THERMAL),
+            role=Meter.Role.GENERATOR,
+            replaced_by__isnull=True,
         )
         produced = meter_consumption(generators, period_start, after)
         generator = sum(produced.values(), Decimal(0)) if produced else None

@@ -183,6 +183,28 @@ class TestCreating:
             "100.000",
         )
 
+    def test_a_unit_with_one_silent_radiator_is_estimated_as_a_whole(
+        self, tigli, flats, manager_api
+    ):
+        # A third radiator in A sent nothing: A's reading is incomplete, so A is
+        # estimated like C, at B's 180 / 350 per thousandth → A 205.714.
+        allocator(flats["A"], "A-3", "1.0", "1.0")
+        units = by_name(manager_api.post(url(tigli), season_request()).json())
+        assert units["A"]["estimated"]
+        assert units["A"]["voluntary_quantity"] == "205.714"
+
+    def test_a_replaced_allocator_counts_for_its_replacement(self, tigli, flats, manager_api):
+        # B's allocator was swapped in March: 200 u on the old one, 50 u on the new one,
+        # (200 + 50) × 1.0 × 0.9 = 225.
+        old = Meter.objects.get(external_id="B-1")
+        new = allocator(flats["B"], "B-1b", "1.0", "0.9")
+        old.replaced_by = new
+        old.save()
+        consume(new, 50, MID_SEASON.replace(month=3))
+        units = by_name(manager_api.post(url(tigli), season_request()).json())
+        assert units["B"]["voluntary_quantity"] == "225.000"
+        assert not units["B"]["estimated"]
+
     def test_heat_meters_with_a_generator_meter_measure_the_network_losses(
         self, tigli, flats, manager_api
     ):
@@ -197,10 +219,19 @@ class TestCreating:
                 reading_type="interval",
             )
             consume(meter, kwh)
-        generator = Meter.objects.create(
+        # The boiler delivered 4,500 kWh and the co-generation unit 1,500 kWh.
+        boiler = Meter.objects.create(
             site=tigli, kind="heat", role="generator", external_id="GEN", reading_type="interval"
         )
-        consume(generator, 6000)
+        consume(boiler, 4500)
+        chp = Meter.objects.create(
+            site=tigli,
+            kind="chp_thermal",
+            role="generator",
+            external_id="CHP",
+            reading_type="interval",
+        )
+        consume(chp, 1500)
         body = season_request(
             fuel_cost="600.00", options={"measure": "heat_meters", "involuntary_method": "measured"}
         )
