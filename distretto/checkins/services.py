@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from distretto.checkins import badges, codes, decision
@@ -134,7 +135,10 @@ def rejection_message(reason: str, point: CheckinPoint, verdict: decision.Decisi
         )
     if reason == decision.TOO_FAR:
         metres = verdict.distance_m or 0
-        distance = f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres)} m"
+        if metres >= 1000:
+            distance = f"{number_format(metres / 1000, 1)} km"
+        else:
+            distance = f"{round(metres)} m"
         return _(
             "You seem to be %(distance)s from the venue: come within %(radius)s m of it "
             "and try again."
