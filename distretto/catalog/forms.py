@@ -82,7 +82,9 @@ class DeliveryForm(forms.Form):
         label=_("Service"), queryset=ServiceType.objects.filter(active=True)
     )
     date = forms.DateField(
-        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     count = forms.IntegerField(label=_("How many times"), min_value=1, initial=1)
     people = forms.IntegerField(label=_("People served"), min_value=0, required=False)

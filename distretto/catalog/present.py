@@ -44,6 +44,7 @@ def product_brief(product: Product, lang: str) -> dict:
         "name": product.label(lang),
         "category": product.category,
         "designation": product.designation,
+        "region": product.region,
         "thumbnail_url": _url(product.thumbnail),
     }
 
@@ -53,7 +54,6 @@ def product(product: Product, lang: str) -> dict:
         **product_brief(product, lang),
         "name_it": product.name,
         "category_label": str(product.get_category_display()),
-        "region": product.region,
         "origin": product.origin,
         "comuni": [c.name for c in product.comuni.all()],
         "season_from": product.season_from,

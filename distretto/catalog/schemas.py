@@ -130,6 +130,7 @@ class ProductBrief(Schema):
     name: str
     category: str
     designation: str
+    region: str
     thumbnail_url: str | None
 
 

@@ -5,7 +5,6 @@
   const slides = Array.from(root.querySelectorAll(".slide"));
   const counter = document.getElementById("kiosk-counter");
   const seconds = Math.max(3, parseInt(root.dataset.seconds || "8", 10));
-  const idleSeconds = parseInt(root.dataset.idle || "60", 10);
   let current = 0, lastTouch = 0, startX = null;
 
   function show(index) {
@@ -32,7 +31,7 @@
   // back to the start and rotate again.
   setInterval(function () {
     const idle = (Date.now() - lastTouch) / 1000;
-    if (lastTouch && idle >= idleSeconds) { lastTouch = 0; show(0); return; }
+    if (lastTouch && idle >= parseInt(root.dataset.idle || "60", 10)) { lastTouch = 0; show(0); return; }
     if (!lastTouch && slides.length > 1) show(current + 1);
   }, seconds * 1000);
   window.DistrettoKiosk = { show: show, current: () => current };

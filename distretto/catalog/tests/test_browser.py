@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from distretto.catalog.models import VenueProfile
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -65,12 +67,18 @@ def test_near_me_lists_venues_by_distance(page, venue, foreign_venue):
     assert "Prelievo contanti" in first
 
 
-def test_kiosk_browses_by_touch_and_returns_to_start(page, venue):
+def test_kiosk_rotates_browses_by_touch_and_returns_to_start_when_idle(page, venue):
+    VenueProfile.objects.filter(venue=venue).update(kiosk_seconds=3)
     page.goto(f"{page.base_url}/catalog/v/{venue.pk}/kiosk/")
-    assert page.locator("#kiosk-counter").inner_text() == "1 / 5"
-    page.click("#kiosk-next")
-    page.click("#kiosk-next")
-    assert page.locator("#kiosk-counter").inner_text() == "3 / 5"
+    counter = page.locator("#kiosk-counter")
+    assert counter.inner_text() == "1 / 5"
+    page.wait_for_function("document.getElementById('kiosk-counter').textContent === '2 / 5'")
+    page.click("#kiosk-next")  # a visitor touches: rotation stops
+    assert counter.inner_text() == "3 / 5"
     assert page.locator(".slide.active h2").inner_text().startswith("Taleggio")
     page.click("#kiosk-home")
+    assert page.locator("#kiosk-start").is_visible()
+    page.click("#kiosk-next")
+    page.eval_on_selector("#kiosk", "el => { el.dataset.idle = '1'; }")  # not a minute
+    page.wait_for_function("document.getElementById('kiosk-counter').textContent === '1 / 5'")
     assert page.locator("#kiosk-start").is_visible()
