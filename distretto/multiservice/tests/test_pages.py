@@ -179,3 +179,11 @@ def test_the_trainer_enrols_and_records_attendance_on_the_edition_page(actors, m
     )
     assert certificate.status_code == 200
     assert certificate["Content-Type"] == "application/pdf"
+
+
+def test_the_dashboard_links_the_pages_each_role_may_use(actors):
+    merchant = signed_in(actors.merchant).get("/dashboard/").content.decode()
+    assert "/multiservice/my-training/" in merchant and "/multiservice/record/" in merchant
+    assert "/multiservice/training/" not in merchant
+    assessor = signed_in(actors.assessor).get("/dashboard/").content.decode()
+    assert "/multiservice/training/" in assessor and "/multiservice/checkups/" in assessor

@@ -251,3 +251,24 @@ def test_service_space_cannot_exceed_the_floor_area(answers):
     with pytest.raises(Invalid) as error:
         clean_answers({**answers, "service_space_m2": 200}, complete=True, service_codes=CODES)
     assert error.value.field == "answers.service_space_m2"
+
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["", "12", "1,5", "true", "on", "high", "none", "tourist_info", "x"])
+)
+json_values = scalars | st.lists(scalars, max_size=3) | st.just({"nested": 1})
+
+
+@given(st.dictionaries(st.sampled_from(sorted(GOOD_ANSWERS)), json_values, max_size=6))
+def test_any_json_answers_are_either_accepted_or_invalid_never_a_crash(changes):
+    try:
+        cleaned = clean_answers({**GOOD_ANSWERS, **changes}, complete=True, service_codes=CODES)
+    except Invalid as error:
+        assert error.field.startswith("answers.")
+    else:
+        result = scoring.score(MODEL, cleaned)
+        assert Decimal(0) <= result.score <= Decimal(100)
