@@ -30,6 +30,7 @@ from distretto.multiservice.access import (
     shops_for,
     trainer_districts,
 )
+from distretto.multiservice.impact import report_csv
 from distretto.multiservice.models import (
     Checkup,
     Enrolment,
@@ -434,8 +435,6 @@ def impact(
         shops = shops.filter(business__district=district)
     report = services.impact_report(shops, date_from, date_to)
     if format == "csv":
-        from distretto.multiservice.impact import report_csv
-
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="multiservice-impact.csv"'
         return response

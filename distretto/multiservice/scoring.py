@@ -72,6 +72,7 @@ from itertools import pairwise
 from django.utils.translation import gettext_lazy as _
 
 from distretto.core.errors import Invalid
+from distretto.multiservice.questionnaire import QUESTIONS
 
 DIMENSIONS: dict[str, object] = {
     "demand": _("Demand"),
@@ -439,8 +440,6 @@ def _check_criterion(name: str, criterion: object, questions: dict) -> None:
 
 def validate_definition(definition: object) -> None:
     """Reject a model definition that could not score every check-up."""
-    from distretto.multiservice.questionnaire import QUESTIONS
-
     if not isinstance(definition, dict) or not isinstance(definition.get("dimensions"), dict):
         raise Invalid("A model needs its dimensions.", field="definition.dimensions")
     if not definition["dimensions"]:

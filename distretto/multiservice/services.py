@@ -26,6 +26,7 @@ from distretto.catalog import services as catalog
 from distretto.core.errors import Conflict, Forbidden, Invalid, NotFound
 from distretto.multiservice import documents, impact, scoring
 from distretto.multiservice.access import (
+    can_edit_checkup,
     checkup_businesses,
     operated_chambers,
     require_trainer,
@@ -330,8 +331,6 @@ def prefill_answers(business: Business) -> dict:
 
 
 def _require_editable_draft(principal: Principal, checkup: Checkup) -> None:
-    from distretto.multiservice.access import can_edit_checkup
-
     require_write(principal)
     if not can_edit_checkup(principal, checkup):
         raise Forbidden(
@@ -389,8 +388,6 @@ def assess(
 
 def rescore(principal: Principal, checkup: Checkup, model: ScoringModel) -> CheckupResult:
     """Score a submitted check-up again with another model version; every result stays."""
-    from distretto.multiservice.access import can_edit_checkup
-
     require_write(principal)
     if not can_edit_checkup(principal, checkup):
         raise Forbidden(
