@@ -146,17 +146,14 @@ def _choose_measure(site: Site, requested: str | None) -> str:
     return "heat_meters" if heat and heat >= hca else "allocators"
 
 
-def _previous_totals(site: Site, before: dt.date) -> dict[int, Decimal]:
-    """Each unit's total in the site's latest closed run ending before ``before``."""
-    run = (
+def _previous_run(site: Site, start: dt.date, end: dt.date) -> AllocationRun | None:
+    """The site's latest closed run over (part of) the year before [start, end]."""
+    return (
         AllocationRun.objects.filter(site=site, status=AllocationRun.Status.CLOSED)
-        .filter(period_end__lt=before)
+        .filter(period_start__lte=_year_before(end), period_end__gte=_year_before(start))
         .order_by("-period_end", "-closed_at", "-id")
         .first()
     )
-    if run is None:
-        return {}
-    return dict(run.results.values_list("unit_id", "total"))
 
 
 def _quantities(
@@ -221,16 +218,30 @@ def gather_inputs(
     kind = Meter.Kind.HCA if measure == "allocators" else Meter.Kind.HEAT
     meters = _allocation_meters(site, kind, period_start, after)
     this_season = _quantities(site, meters, measure, period_start, after)
-    last_season = _quantities(
-        site, meters, measure, _year_before(period_start), _year_before(after)
-    )
-    previous_totals = _previous_totals(site, period_start)
+    # Last season as billed: the closed run's quantities and totals when there is one
+    # (no need to read the rollups again), else last season's readings and no totals.
+    previous_run = _previous_run(site, period_start, period_end)
+    previous_totals: dict[int, Decimal] = {}
+    if previous_run is not None and previous_run.measure == measure:
+        previous_quantities = {}
+        for unit_id, quantity, total in previous_run.results.values_list(
+            "unit_id", "voluntary_quantity", "total"
+        ):
+            previous_quantities[unit_id] = quantity
+            previous_totals[unit_id] = total
+    else:
+        last_season = _quantities(
+            site, meters, measure, _year_before(period_start), _year_before(after)
+        )
+        previous_quantities = {
+            unit_id: _unit_quantity(entry, measure) for unit_id, entry in last_season.items()
+        }
     estimated_units = {int(pk) for pk in options.get("estimated_units") or ()}
 
     units = []
     for unit in Unit.objects.filter(site=site).order_by("name", "pk"):
         entry = this_season.get(unit.pk)
-        previous = _unit_quantity(last_season.get(unit.pk), measure)
+        previous = previous_quantities.get(unit.pk)
         units.append(
             {
                 "id": unit.pk,
