@@ -310,10 +310,7 @@ def _decide_and_store(
         at=moment,
     )
     verdict = decision.decide(venue_of(point), attempt_in, _history(state, point, moment), limits())
-    tx = None
     if verdict.accepted:
-        key_ = grant_key(card, point, local_date)
-        tx = loyalty.grant_points(card, point.reward_points, SOURCE, key_, key_, now=moment)
         state.last_lat, state.last_lon, state.last_at = point.lat, point.lon, moment
         state.save(update_fields=["last_lat", "last_lon", "last_at"])
     attempt = Attempt.objects.create(
@@ -329,12 +326,17 @@ def _decide_and_store(
         code_valid=code_valid,
         speed_kmh=_finite(verdict.speed_kmh),
         decision=verdict.reason,
-        points_awarded=point.reward_points if tx else 0,
-        transaction=tx,
+        points_awarded=point.reward_points if verdict.accepted else 0,
         idempotency_key=key,
         request_fingerprint=print_,
     )
-    if tx is not None:
+    if verdict.accepted:
+        earned = award_badges(card, point.business.district, attempt)
+        # The grant comes last: it locks the district's promotion-budget account, which
+        # every reward of the district shares, so it is held only until the commit.
+        key_ = grant_key(card, point, local_date)
+        tx = loyalty.grant_points(card, point.reward_points, SOURCE, key_, key_, now=moment)
+        attempt.transaction = tx
         status, body = (
             201,
             {
@@ -343,7 +345,7 @@ def _decide_and_store(
                 "point": point.pk,
                 "points_awarded": point.reward_points,
                 "balance": tx.response["balance"],
-                "badges_earned": award_badges(card, point.business.district, attempt),
+                "badges_earned": earned,
                 "distance_m": attempt.distance_m,
                 "created_at": moment.astimezone(local_zone(point)).isoformat(),
             },
@@ -361,7 +363,8 @@ def _decide_and_store(
         )
     if key:  # kept only where a replay may ask for it
         attempt.response = {"status": status, "body": body}
-        attempt.save(update_fields=["response"])
+    if attempt.transaction_id or key:
+        attempt.save(update_fields=["transaction", "response"])
     return CheckinResult(attempt, status, body)
 
 
