@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
-from distretto.multiservice import models
+from distretto.core.errors import Invalid
+from distretto.multiservice import models, scoring
 
 
 class ShopServiceInline(admin.TabularInline):
@@ -22,8 +24,23 @@ class AvoidedCostAdmin(admin.ModelAdmin):
     list_display = ["chamber", "service_type", "cost_eur"]
 
 
+class ScoringModelForm(forms.ModelForm):
+    class Meta:
+        model = models.ScoringModel
+        fields = ["chamber", "version", "name", "definition"]
+
+    def clean_definition(self) -> dict:
+        definition = self.cleaned_data["definition"]
+        try:
+            scoring.validate_definition(definition)
+        except Invalid as error:
+            raise forms.ValidationError(error.message) from None
+        return definition
+
+
 @admin.register(models.ScoringModel)
 class ScoringModelAdmin(admin.ModelAdmin):
+    form = ScoringModelForm
     list_display = ["version", "name", "chamber", "created_at"]
 
     def has_change_permission(self, request, obj=None) -> bool:

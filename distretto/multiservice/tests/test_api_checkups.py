@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from distretto.accounts.models import Role
 from distretto.accounts.scoping import Principal
 from distretto.multiservice import scoring, services
-from distretto.multiservice.models import Checkup, CheckupResult
+from distretto.multiservice.models import Checkup, CheckupResult, ScoringModel
 from distretto.testing import error_of, make_member
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -185,3 +185,36 @@ def test_comparison_over_time_shows_the_change(api_as, actors, answers):
     assert float(rows[1]["score"]) - float(rows[0]["score"]) == pytest.approx(
         float(rows[1]["change"]), abs=0.05
     )
+
+
+def test_the_default_model_is_readable_as_data(api_as, actors):
+    body = api_as(actors.assessor).get("multiservice/scoring-models").json()
+    assert [item["version"] for item in body["items"]] == [1]
+    model = api_as(actors.assessor).get("multiservice/scoring-models/1").json()
+    assert model["chamber"] is None
+    assert model["definition"] == scoring.DEFAULT_MODEL
+    assert api_as(actors.assessor).get("multiservice/scoring-models/9").status_code == 404
+
+
+def test_a_manager_assigns_the_checkup_to_an_assessor_of_the_district(api_as, actors, answers):
+    response = post_checkup(
+        api_as(actors.manager), actors.shop, answers, assessor=actors.assessor.pk
+    )
+    assert response.status_code == 201
+    assert response.json()["assessor"] == actors.assessor.pk
+    mine = api_as(actors.assessor).get(f"multiservice/checkups/{response.json()['id']}")
+    assert mine.status_code == 200
+    wrong = post_checkup(api_as(actors.manager), actors.shop, answers, assessor=actors.merchant.pk)
+    assert wrong.status_code == 422
+    assert error_of(wrong)["field"] == "assessor"
+
+
+def test_the_admin_rejects_a_malformed_model(client, actors):
+    client.force_login(actors.admin)
+    response = client.post(
+        "/admin/multiservice/scoringmodel/add/",
+        {"version": 5, "name": "rotto", "definition": '{"dimensions": {}}'},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "at least one dimension" in response.content.decode()
+    assert not ScoringModel.objects.filter(version=5).exists()
