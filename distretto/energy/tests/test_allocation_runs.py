@@ -389,6 +389,25 @@ class TestStoredRuns:
         assert a["previous_quantity"] == "160.000"
         assert D(a["change_from_previous"]) == D(a["total"]) - D("1101.18")
 
+    def test_a_silent_unit_is_estimated_from_last_season_corrected_by_degree_days(
+        self, tigli, run, manager_api
+    ):
+        # Last season B was billed for 180; B is silent this season, which had 2,100
+        # degree days against 2,000: 180 × 2,100 / 2,000 = 189.
+        manager_api.post(url(tigli, f"/{run['id']}/close"))
+        for meter, amount in (("A-1", 90), ("A-2", 40), ("C-1", 60)):
+            consume(Meter.objects.get(external_id=meter), amount, MID_SEASON.replace(year=2027))
+        options = {
+            **COMPENSATION,
+            "estimate_method": "previous_season",
+            "degree_days": "2100",
+            "previous_degree_days": "2000",
+        }
+        body = season_request(period_start="2026-10-15", period_end="2027-04-15", options=options)
+        b = by_name(manager_api.post(url(tigli), body).json())["B"]
+        assert (b["estimated"], b["estimate_method"]) == (True, "previous_season")
+        assert b["voluntary_quantity"] == "189.000"
+
 
 class TestStatements:
     def test_the_zip_holds_a_pdf_per_unit_and_the_site_csv(self, tigli, run, manager_api):
