@@ -2,9 +2,10 @@
 
 ``check_in`` gathers what ``decision.decide`` needs under a lock on the card's
 check-in state (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write
-transactions are ``BEGIN IMMEDIATE``), stores the attempt whatever the decision,
-and on acceptance grants the venue's points through the loyalty ledger with one
-idempotency key per check-in, then awards the badges the visit completes.
+transactions are ``BEGIN IMMEDIATE``) and stores the attempt whatever the decision.
+On acceptance it awards the badges the visit completes and grants the venue's
+points through the loyalty ledger (``grant_points``, one idempotency key per
+check-in), all in one database transaction.
 """
 
 from __future__ import annotations
