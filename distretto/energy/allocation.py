@@ -297,13 +297,16 @@ def _validate(data: AllocationInput) -> str:
         )
     if data.fuel_cost is None or data.fuel_cost < 0:
         raise AllocationInputError("fuel_cost", "The fuel cost must be zero or more.")
-    names = {"fuel"}
+    # Statement components: a cost split like the fuel gives two (name_involuntary,
+    # name_voluntary), any other cost one; no two may share a name.
+    names = {"fuel", "fuel_involuntary", "fuel_voluntary"}
     for cost in data.other_costs:
-        if not cost.name or cost.name in names:
+        own = {cost.name, f"{cost.name}_involuntary", f"{cost.name}_voluntary"}
+        if not cost.name or own & names:
             raise AllocationInputError(
                 "costs", f"Each cost needs its own name ({cost.name!r} is empty or repeated)."
             )
-        names.add(cost.name)
+        names |= own
         if cost.amount is None or cost.amount < 0:
             raise AllocationInputError("costs", f"The cost {cost.name!r} is negative.")
         if cost.key not in COST_KEYS:

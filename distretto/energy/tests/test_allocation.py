@@ -351,6 +351,16 @@ class TestInputErrors:
             ),
             ({"units": [UnitInput(1, "A", D("1000"), heat_kwh=D("-1"))]}, "heat_kwh"),
             ({"other_costs": [CostItem("fuel", D("5"), "per_unit")]}, "costs"),
+            ({"other_costs": [CostItem("fuel_voluntary", D("5"), "per_unit")]}, "costs"),
+            (
+                {
+                    "other_costs": [
+                        CostItem("pumps", D("5"), "as_fuel"),
+                        CostItem("pumps_voluntary", D("5"), "per_unit"),
+                    ]
+                },
+                "costs",
+            ),
             (
                 {
                     "other_costs": [
