@@ -38,8 +38,11 @@ all consumed anything, there is no consumption to split by and the voluntary par
 goes by heat thousandths too.
 
 Every amount is rounded to the cent with the largest-remainder method
-(``split_cents``), so that each cost component, and therefore the statements, add
-up exactly to the costs entered.
+(``split_cents``: each unit gets the floor of its exact share in cents, and the cents
+left over go to the largest remainders), so that each cost component, and therefore
+the statements, add up exactly to the costs entered. A cost split like the fuel is
+rounded per unit first and only then cut into its involuntary and voluntary parts
+(``split_in_two``), so that a unit that consumes more never pays a cent less.
 
 Arithmetic is exact (fractions) until that last rounding: the same inputs always give
 the same statements, and scaling every reading by one factor changes nothing.
