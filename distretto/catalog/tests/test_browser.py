@@ -35,8 +35,8 @@ def test_venue_page_in_italian_then_english(page, venue):
     assert page.locator("#venue-products .cat-item").count() == 2
     assert "Informazioni turistiche" in page.locator("#venue-services").inner_text()
     page.locator("#map path.leaflet-interactive").first.wait_for()  # the venue on the map
-    page.select_option("#language-form select", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#language-form select", "en")
     assert "Bakery with a corner" in page.locator("#venue-intro").inner_text()
     assert "Tourist information" in page.locator("#venue-services").inner_text()
     page.click("#venue-products a >> text=Branzi")
@@ -54,6 +54,7 @@ def test_search_updates_as_one_types_and_leads_to_the_page(page, venue, foreign_
     page.fill("input[name=q]", "spid")
     page.locator("#service-results").wait_for()
     page.click("#service-results a")
+    page.wait_for_url("**/catalog/s/spid_help/")
     assert "Panetteria Fanfulla" in page.locator("main").inner_text()
 
 
@@ -73,12 +74,12 @@ def test_kiosk_rotates_browses_by_touch_and_returns_to_start_when_idle(page, ven
     counter = page.locator("#kiosk-counter")
     assert counter.inner_text() == "1 / 5"
     page.wait_for_function("document.getElementById('kiosk-counter').textContent === '2 / 5'")
-    page.click("#kiosk-next")  # a visitor touches: rotation stops
-    assert counter.inner_text() == "3 / 5"
-    assert page.locator(".slide.active h2").inner_text().startswith("Taleggio")
-    page.click("#kiosk-home")
+    page.click("#kiosk-home")  # a visitor touches: rotation stops
     assert page.locator("#kiosk-start").is_visible()
     page.click("#kiosk-next")
+    page.click("#kiosk-next")
+    assert counter.inner_text() == "3 / 5"
+    assert page.locator(".slide.active h2").inner_text().startswith("Taleggio")
     page.eval_on_selector("#kiosk", "el => { el.dataset.idle = '1'; }")  # not a minute
     page.wait_for_function("document.getElementById('kiosk-counter').textContent === '1 / 5'")
     assert page.locator("#kiosk-start").is_visible()
