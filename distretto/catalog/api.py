@@ -75,12 +75,16 @@ def list_service_types(
 # --- Products ---------------------------------------------------------------------------
 
 
+def _check_product_filters(category: str | None, designation: str | None) -> None:
+    if category and category not in Product.Category.values:
+        raise Invalid(f"Unknown category: {category}.", field="category")
+    if designation and designation not in Product.Designation.values:
+        raise Invalid(f"Unknown designation: {designation}.", field="designation")
+
+
 @router.get("/products", response=ProductPage, auth=None)
 def list_products(request: HttpRequest, filters: Query[ProductFilters]):
-    if filters.category and filters.category not in Product.Category.values:
-        raise Invalid(f"Unknown category: {filters.category}.", field="category")
-    if filters.designation and filters.designation not in Product.Designation.values:
-        raise Invalid(f"Unknown designation: {filters.designation}.", field="designation")
+    _check_product_filters(filters.category, filters.designation)
     queryset = services.filter_products(
         _products().order_by("-id"), **filters.dict(exclude={"limit", "offset", "lang"})
     )
@@ -158,6 +162,7 @@ def upload_product_photo(request: HttpRequest, product_id: int, photo: File[Uplo
 @router.get("/venues", response=VenuePage, auth=None, url_name="catalog_venues")
 def list_venues(request: HttpRequest, filters: Query[VenueFilters]):
     """Published venues; with ``lat`` and ``lon``, those within ``radius`` km, nearest first."""
+    _check_product_filters(filters.category, filters.designation)
     queryset = services.filter_venues(
         _venues().order_by("-id"),
         **filters.dict(exclude={"limit", "offset", "lang", "lat", "lon", "radius"}),

@@ -319,6 +319,8 @@ def update_venue(venue: Business, fields: dict) -> VenueProfile:
     """Change the page texts (any language), publication, kiosk pace."""
     profile = venue_profile(venue)
     for name, value in fields.items():
+        if value is None and name in {"published", "kiosk_seconds"}:
+            continue  # null clears a text, but there is nothing to clear here
         setattr(profile, name, value if value is not None else "")
     profile.full_clean()
     profile.save()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -278,3 +279,29 @@ def test_text_search_looks_in_stories_and_category_names(anonymous_api, products
     assert get(q="cheese") == {"Branzi", "Taleggio", "Castelmagno"}
     assert get(q="vallée") == {"Castelmagno"}  # the French story
     assert get(q="formaggio grana") == {"Castelmagno"}
+
+
+def test_import_through_the_api_reports_bad_rows(api_as, actors):
+    body = "name,category,designation,region\nBitto,cheese,DOP,Lombardia\nX,cheese,DOC,Molise\n"
+    upload = {"file": io.BytesIO(body.encode())}
+    upload["file"].name = "p.csv"
+    api = api_as(actors.operator)
+    response = api.client.post("/api/v1/catalog/products/import", upload, **api.headers)
+    assert response.status_code == 200
+    report = response.json()
+    assert report["written"] is False
+    assert report["errors"] == [
+        {"line": 3, "field": "designation", "reason": report["errors"][0]["reason"]}
+    ]
+    assert not Product.objects.exists()
+    merchant = api_as(actors.merchant)
+    upload["file"].seek(0)
+    refused = merchant.client.post("/api/v1/catalog/products/import", upload, **merchant.headers)
+    assert refused.status_code == 403
+
+
+def test_bad_venue_filters_are_422(anonymous_api):
+    response = anonymous_api.get("catalog/venues", {"category": "spaceships"})
+    assert response.status_code == 422 and error_of(response)["field"] == "category"
+    radius = anonymous_api.get("catalog/venues", {"lat": 45, "lon": 9, "radius": 0})
+    assert radius.status_code == 422 and error_of(radius)["field"] == "radius"
