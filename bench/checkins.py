@@ -269,7 +269,7 @@ def main() -> int:
                 "lon": lon + rng.gauss(0, 0.0002),
                 "accuracy_m": rng.choice([6, 10, 15, 30]),
             }
-            return "POST", "/api/v1/checkins/checkins", rng.choice(tokens), body
+            return "POST", "/api/v1/checkins", rng.choice(tokens), body
 
         asyncio.run(run_clients(url, wallet, 4, 0))  # warm-up: connections, imports
         baseline_rates, figure_rates = [], []
@@ -297,7 +297,7 @@ def main() -> int:
             f"(rounds: {', '.join(f'{r:.0f}' for r in baseline_rates)}) {dict(baseline_outcomes)}"
         )
         print(
-            f"figure    POST /api/v1/checkins/checkins:          {figure:8.0f} decisions/s "
+            f"figure    POST /api/v1/checkins:          {figure:8.0f} decisions/s "
             f"(rounds: {', '.join(f'{r:.0f}' for r in figure_rates)}), "
             f"p50 {percentile(figure_latencies, 0.5):.1f} ms, "
             f"p99 {percentile(figure_latencies, 0.99):.1f} ms"

@@ -124,7 +124,7 @@ def point_code(request: HttpRequest, point_id: int):
 # --- Check-in (card token) ------------------------------------------------------------------
 
 
-@router.post("/checkins", response={201: CheckinOut}, auth=card_auth, url_name="checkins_check_in")
+@router.post("", response={201: CheckinOut}, auth=card_auth, url_name="checkins_check_in")
 def check_in(request: HttpRequest, payload: CheckinIn, idempotency_key: str = IdempotencyKey):
     """Check in at a venue with the card's token. Accepted: 201 with the points and
     badges; rejected: 422 whose error ``code`` is the reason (see ``decision.py``).

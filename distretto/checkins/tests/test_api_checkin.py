@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_checking_in_at_the_venue_earns_its_points_on_the_card(visitor, venue, card):
-    response = visitor.post("checkins/checkins", at_venue(venue))
+    response = visitor.post("checkins", at_venue(venue))
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["status"], body["points_awarded"], body["balance"]) == ("accepted", 10, 10)
@@ -36,7 +36,7 @@ def test_checking_in_at_the_venue_earns_its_points_on_the_card(visitor, venue, c
 def test_the_points_are_district_funded_and_spendable_at_any_district_shop(
     actors, visitor, venue, card, program
 ):
-    visitor.post("checkins/checkins", at_venue(venue))
+    visitor.post("checkins", at_venue(venue))
     loyalty.redeem(card, actors.other_shop, 10)  # spent at another shop of the district
     assert loyalty.balance_of(card) == 0
     period = timezone.localdate().strftime("%Y-%m")
@@ -46,7 +46,7 @@ def test_the_points_are_district_funded_and_spendable_at_any_district_shop(
 
 def test_every_rejection_is_422_with_its_reason_a_hint_and_a_stored_attempt(visitor, venue):
     far = at_venue(venue, lat=venue.lat + 0.01)  # about 1.1 km north
-    response = visitor.post("checkins/checkins", far)
+    response = visitor.post("checkins", far)
     assert response.status_code == 422
     error = error_of(response)
     assert error["code"] == "too_far"
@@ -59,9 +59,9 @@ def test_every_rejection_is_422_with_its_reason_a_hint_and_a_stored_attempt(visi
 
 def test_low_accuracy_is_rejected_unless_the_venue_code_is_given(visitor, venue):
     blurry = at_venue(venue, accuracy_m=400)
-    assert error_of(visitor.post("checkins/checkins", blurry))["code"] == "low_accuracy"
+    assert error_of(visitor.post("checkins", blurry))["code"] == "low_accuracy"
     code = codes.code_at(venue.code_secret, timezone.now())
-    response = visitor.post("checkins/checkins", {**blurry, "code": code})
+    response = visitor.post("checkins", {**blurry, "code": code})
     assert response.status_code == 201, response.content
 
 
@@ -74,13 +74,13 @@ def a_wrong_code(secret: str) -> str:
 
 def test_a_venue_requiring_its_code(visitor, venue):
     services.update_point(venue, {"requires_code": True})
-    missing = visitor.post("checkins/checkins", at_venue(venue))
+    missing = visitor.post("checkins", at_venue(venue))
     assert error_of(missing)["code"] == "code_required"
     assert error_of(missing)["field"] == "code"
-    wrong = visitor.post("checkins/checkins", at_venue(venue, code=a_wrong_code(venue.code_secret)))
+    wrong = visitor.post("checkins", at_venue(venue, code=a_wrong_code(venue.code_secret)))
     assert error_of(wrong)["code"] == "invalid_code"
     right = codes.code_at(venue.code_secret, timezone.now())
-    assert visitor.post("checkins/checkins", at_venue(venue, code=right)).status_code == 201
+    assert visitor.post("checkins", at_venue(venue, code=right)).status_code == 201
 
 
 def test_a_code_two_steps_old_is_invalid_and_one_step_old_is_fine(venue, card):
@@ -95,8 +95,8 @@ def test_a_code_two_steps_old_is_invalid_and_one_step_old_is_fine(venue, card):
 
 
 def test_a_second_check_in_the_same_day_is_cooldown(visitor, venue, card):
-    assert visitor.post("checkins/checkins", at_venue(venue)).status_code == 201
-    response = visitor.post("checkins/checkins", at_venue(venue))
+    assert visitor.post("checkins", at_venue(venue)).status_code == 201
+    response = visitor.post("checkins", at_venue(venue))
     assert error_of(response)["code"] == "cooldown"
     assert loyalty.balance_of(card) == 10
     assert list(Attempt.objects.values_list("decision", flat=True)) == ["cooldown", "accepted"]
@@ -106,7 +106,7 @@ def test_impossible_travel_from_a_far_venue_moments_ago(actors, visitor, venue, 
     far_shop = BusinessFactory(district=actors.district, name="Bistrot di Codogno")
     codogno = services.create_point(far_shop, {"lat": 45.1603, "lon": 9.7024})  # 23 km away
     check_in(card, codogno, now=timezone.now() - timedelta(minutes=5))
-    response = visitor.post("checkins/checkins", at_venue(venue))
+    response = visitor.post("checkins", at_venue(venue))
     assert error_of(response)["code"] == "impossible_travel"
     assert Attempt.objects.filter(decision="impossible_travel").get().speed_kmh > 150
 
@@ -115,19 +115,19 @@ def test_too_many_attempts_in_an_hour_are_rate_limited(visitor, venue, settings)
     settings.CHECKINS_MAX_ATTEMPTS_PER_HOUR = 3
     far = at_venue(venue, lat=venue.lat + 0.01)
     for _i in range(3):
-        assert error_of(visitor.post("checkins/checkins", far))["code"] == "too_far"
-    assert error_of(visitor.post("checkins/checkins", at_venue(venue)))["code"] == "rate_limited"
+        assert error_of(visitor.post("checkins", far))["code"] == "too_far"
+    assert error_of(visitor.post("checkins", at_venue(venue)))["code"] == "rate_limited"
     assert Attempt.objects.count() == 4
 
 
 def test_an_inactive_venue(visitor, venue):
     services.update_point(venue, {"active": False})
-    assert error_of(visitor.post("checkins/checkins", at_venue(venue)))["code"] == "point_inactive"
+    assert error_of(visitor.post("checkins", at_venue(venue)))["code"] == "point_inactive"
 
 
 def test_a_venue_of_another_district_is_refused_with_a_clear_code(actors, visitor, program):
     foreign = services.create_point(actors.foreign_shop, {"lat": 44.3893, "lon": 7.5478})
-    response = visitor.post("checkins/checkins", at_venue(foreign))
+    response = visitor.post("checkins", at_venue(foreign))
     assert response.status_code == 422
     assert error_of(response)["code"] == "point_not_in_card_district"
     assert not Attempt.objects.exists()
@@ -135,13 +135,13 @@ def test_a_venue_of_another_district_is_refused_with_a_clear_code(actors, visito
 
 def test_a_blocked_card_cannot_check_in(visitor, venue, card):
     services.block_card(card)
-    response = visitor.post("checkins/checkins", at_venue(venue))
+    response = visitor.post("checkins", at_venue(venue))
     assert response.status_code == 409 and error_of(response)["code"] == "card_blocked"
 
 
 def test_without_the_card_token_it_is_401_and_a_personal_token_is_not_a_card(actors, api_as, venue):
-    assert ApiClient().post("checkins/checkins", at_venue(venue)).status_code == 401
-    assert api_as(actors.cardholder).post("checkins/checkins", at_venue(venue)).status_code == 401
+    assert ApiClient().post("checkins", at_venue(venue)).status_code == 401
+    assert api_as(actors.cardholder).post("checkins", at_venue(venue)).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_without_the_card_token_it_is_401_and_a_personal_token_is_not_a_card(act
     ],
 )
 def test_bad_input_is_422_or_404_never_500(visitor, venue, change, field):
-    response = visitor.post("checkins/checkins", {**at_venue(venue), **change})
+    response = visitor.post("checkins", {**at_venue(venue), **change})
     if field is None:
         assert response.status_code == 404
     else:
@@ -165,16 +165,14 @@ def test_bad_input_is_422_or_404_never_500(visitor, venue, change, field):
 
 
 def test_a_replay_with_the_same_key_returns_the_first_answer_and_grants_once(visitor, venue, card):
-    first = visitor.post("checkins/checkins", at_venue(venue), HTTP_IDEMPOTENCY_KEY="k-1")
-    again = visitor.post("checkins/checkins", at_venue(venue), HTTP_IDEMPOTENCY_KEY="k-1")
+    first = visitor.post("checkins", at_venue(venue), HTTP_IDEMPOTENCY_KEY="k-1")
+    again = visitor.post("checkins", at_venue(venue), HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
     assert Attempt.objects.count() == 1
     assert LedgerTransaction.objects.filter(kind="grant").count() == 1
     assert loyalty.balance_of(card) == 10
-    other = visitor.post(
-        "checkins/checkins", at_venue(venue, accuracy_m=30), HTTP_IDEMPOTENCY_KEY="k-1"
-    )
+    other = visitor.post("checkins", at_venue(venue, accuracy_m=30), HTTP_IDEMPOTENCY_KEY="k-1")
     assert other.status_code == 409 and error_of(other)["code"] == "idempotency_conflict"
 
 

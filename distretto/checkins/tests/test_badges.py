@@ -62,7 +62,7 @@ def test_checking_in_at_the_last_venue_of_a_route_earns_its_badge_once(
     morning = timezone.now() - timedelta(hours=3)
     body = check_in(card, venue, now=morning).body
     assert [b["id"] for b in body["badges_earned"]] == [first.pk]
-    body = visitor.post("checkins/checkins", at_venue(other_venue)).json()  # 1.1 km, 3 h later
+    body = visitor.post("checkins", at_venue(other_venue)).json()  # 1.1 km, 3 h later
     assert [b["name"] for b in body["badges_earned"]] == ["Passaporto di Lodi"]
     assert set(BadgeAward.objects.filter(card=card).values_list("badge", flat=True)) == {
         first.pk,

@@ -29,7 +29,7 @@ def in_parallel(calls, workers: int = 8) -> list:
 
 def test_parallel_check_ins_of_one_card_at_one_venue_pass_the_cooldown_once(visitor, venue, card):
     def call():
-        response = visitor.post("checkins/checkins", at_venue(venue))
+        response = visitor.post("checkins", at_venue(venue))
         return response.status_code, response.json()
 
     results = in_parallel([call] * 8)
@@ -45,9 +45,7 @@ def test_parallel_check_ins_of_one_card_at_one_venue_pass_the_cooldown_once(visi
 
 def test_parallel_retries_with_one_key_check_in_once(visitor, venue, card):
     def call():
-        response = visitor.post(
-            "checkins/checkins", at_venue(venue), HTTP_IDEMPOTENCY_KEY="phone-retry"
-        )
+        response = visitor.post("checkins", at_venue(venue), HTTP_IDEMPOTENCY_KEY="phone-retry")
         return response.status_code, response.json()["attempt"]
 
     results = in_parallel([call] * 6)
