@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from distretto.energy.allocation_models import AllocationRun, UnitAllocation
-from distretto.energy.allocation_services import component_labels
+from distretto.energy.allocation_services import component_labels, ordered_results
 
 
 def measure_label(run: AllocationRun) -> str:
@@ -137,7 +137,7 @@ def site_csv(run: AllocationRun) -> str:
             "previous_total",
         ]
     )
-    for result in run.results.select_related("unit").order_by("unit__name", "unit_id"):
+    for result in ordered_results(run):
         writer.writerow(
             [
                 result.unit_id,
@@ -161,12 +161,9 @@ def statement_filename(result: UnitAllocation) -> str:
 
 def statements_zip(run: AllocationRun, unit_ids: set[int] | None = None) -> bytes:
     """A PDF per unit (those in ``unit_ids``, or all) and, for all units, the site CSV."""
-    results = run.results.select_related("unit").order_by("unit__name", "unit_id")
-    if unit_ids is not None:
-        results = results.filter(unit_id__in=unit_ids)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for result in results:
+        for result in ordered_results(run, unit_ids):
             archive.writestr(statement_filename(result), statement_pdf(run, result))
         if unit_ids is None:
             archive.writestr(f"riparto-{run.pk}.csv", site_csv(run))

@@ -17,6 +17,7 @@ or when the administrator names it (meter faulty or tampered).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +33,7 @@ from distretto.energy.allocation_models import AllocationCost, AllocationRun, Un
 from distretto.energy.models import Meter, Site, Unit
 from distretto.energy.services import (
     QUANTUM,
+    as_local_datetime,
     degree_days_between,
     meter_consumption,
     period_parts,
@@ -86,8 +88,9 @@ def _allocation_meters(
     query = Meter.objects.filter(
         site=site, unit__isnull=False, kind=kind, replaced_by__isnull=True
     ).filter(
-        Q(installed_at__isnull=True) | Q(installed_at__date__lt=after),
-        Q(removed_at__isnull=True) | Q(removed_at__date__gte=start),
+        # Compared with local midnights, not by __date, which SQLite computes row by row.
+        Q(installed_at__isnull=True) | Q(installed_at__lt=as_local_datetime(after)),
+        Q(removed_at__isnull=True) | Q(removed_at__gte=as_local_datetime(start)),
     )
     if kind == Meter.Kind.HEAT:
         query = query.filter(role=Meter.Role.CONSUMPTION)
@@ -499,6 +502,19 @@ def component_labels(run: AllocationRun) -> list[tuple[str, str]]:
     return labels
 
 
+def natural_key(name: str) -> list:
+    """Sort "Interno 2" before "Interno 10"."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def ordered_results(run: AllocationRun, unit_ids: set[int] | None = None) -> list[UnitAllocation]:
+    """The run's statements (those of ``unit_ids``, or all) in natural order of unit name."""
+    results = run.results.select_related("unit")
+    if unit_ids is not None:
+        results = results.filter(unit_id__in=unit_ids)
+    return sorted(results, key=lambda result: (natural_key(result.unit.name), result.unit_id))
+
+
 def unit_row(result: UnitAllocation) -> dict:
     change = None
     if result.previous_total is not None:
@@ -520,10 +536,7 @@ def unit_row(result: UnitAllocation) -> dict:
 
 def run_answer(run: AllocationRun, unit_ids: set[int] | None = None) -> dict:
     """The run as the API shows it; ``unit_ids`` limits the statements (a resident's)."""
-    results = run.results.select_related("unit").order_by("unit__name", "unit_id")
-    if unit_ids is not None:
-        results = results.filter(unit_id__in=unit_ids)
-    rows = [unit_row(result) for result in results]
+    rows = [unit_row(result) for result in ordered_results(run, unit_ids)]
     totals: dict[str, Decimal] = {}
     for result in run.results.all().only("components"):
         for name, amount in result.components.items():

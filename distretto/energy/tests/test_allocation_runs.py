@@ -193,6 +193,18 @@ class TestCreating:
         assert units["A"]["estimated"]
         assert units["A"]["voluntary_quantity"] == "205.714"
 
+    def test_allocators_out_of_service_in_the_period_do_not_count(self, tigli, flats, manager_api):
+        # A-3 was taken off before the season and A-4 put on after it: A is measured.
+        removed = allocator(flats["A"], "A-3", "1.0", "1.0")
+        removed.removed_at = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
+        removed.save()
+        later = allocator(flats["A"], "A-4", "1.0", "1.0")
+        later.installed_at = dt.datetime(2026, 5, 2, tzinfo=dt.UTC)
+        later.save()
+        units = by_name(manager_api.post(url(tigli), season_request()).json())
+        assert not units["A"]["estimated"]
+        assert units["A"]["voluntary_quantity"] == "160.000"
+
     def test_a_replaced_allocator_counts_for_its_replacement(self, tigli, flats, manager_api):
         # B's allocator was swapped in March: 200 u on the old one, 50 u on the new one,
         # (200 + 50) × 1.0 × 0.9 = 225.
