@@ -198,6 +198,34 @@ def _unit_quantity(entry: dict | None, measure: str) -> Decimal | None:
     return sum((Decimal(r["kwh"]) for r in entry["readings"]), Decimal(0))
 
 
+# What the stored run can hold (its decimal columns) and the calendar can compute.
+MAX_TOTAL = Decimal("9999999999.99")
+MAX_KWH = Decimal("99999999999")
+MAX_DEGREE_DAYS = Decimal("9999")
+
+
+def _check_bounds(
+    period_start: dt.date, period_end: dt.date, fuel_cost: Decimal, costs: list, options: dict
+) -> None:
+    """Refuse, naming the field, inputs no heating season can have."""
+    for name, day in (("period_start", period_start), ("period_end", period_end)):
+        if not 1901 <= day.year <= 9998:
+            raise Invalid("The period is not a plausible heating season.", field=name)
+    if period_end < period_start:
+        raise Invalid("The period ends before it starts.", field="period_end")
+    if fuel_cost + sum((Decimal(c["amount"]) for c in costs), Decimal(0)) > MAX_TOTAL:
+        raise Invalid(f"The costs add up to more than {MAX_TOTAL}.", field="costs")
+    for name in ("degree_days", "previous_degree_days"):
+        value = options.get(name)
+        if value is not None and not 0 < Decimal(value) <= MAX_DEGREE_DAYS:
+            raise Invalid(f"{name} is between 0 and {MAX_DEGREE_DAYS}.", field=f"options.{name}")
+    generator = options.get("generator_heat_kwh")
+    if generator is not None and not 0 < Decimal(generator) <= MAX_KWH:
+        raise Invalid(
+            f"generator_heat_kwh is between 0 and {MAX_KWH}.", field="options.generator_heat_kwh"
+        )
+
+
 def gather_inputs(
     site: Site,
     period_start: dt.date,
@@ -211,8 +239,7 @@ def gather_inputs(
     ``period_end`` is included. ``options`` may fix any of OPTION_NAMES; degree days
     default to the site's recorded weather, the generator's heat to its heat meters.
     """
-    if period_end < period_start:
-        raise Invalid("The period ends before it starts.", field="period_end")
+    _check_bounds(period_start, period_end, fuel_cost, costs, options)
     unknown = set(options) - set(OPTION_NAMES)
     if unknown:
         raise Invalid(f"Unknown option {sorted(unknown)[0]}.", field="options")

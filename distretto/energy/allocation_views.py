@@ -56,9 +56,12 @@ def _decimal_field(request: HttpRequest, name: str) -> Decimal | None:
     if not raw:
         return None
     try:
-        return Decimal(raw)
+        value = Decimal(raw)
     except InvalidOperation:
-        raise Invalid(_("%(field)s is not a number.") % {"field": name}, field=name) from None
+        value = None
+    if value is None or not value.is_finite():
+        raise Invalid(_("%(field)s is not a number.") % {"field": name}, field=name)
+    return value
 
 
 def _date_field(request: HttpRequest, name: str) -> dt.date:

@@ -95,6 +95,15 @@ def test_the_form_shows_what_is_missing(tigli, flats, actors):  # noqa: F811
     assert not AllocationRun.objects.exists()
 
 
+def test_the_form_refuses_what_is_not_a_number(tigli, flats, actors):  # noqa: F811
+    response = signed_in(actors.manager).post(
+        reverse("energy:allocation_new", args=[tigli.pk]),
+        {"period_start": "2025-10-15", "period_end": "2026-04-15", "fuel_cost": "NaN"},
+    )
+    assert response.status_code == 200
+    assert "fuel_cost" in response.content.decode()
+
+
 def test_a_resident_reads_their_own_statement_only(season, flats, actors):  # noqa: F811
     allocation_services.close_run(season)
     client = signed_in(actors.cardholder)

@@ -286,6 +286,21 @@ class TestInputErrors:
             ({"options": {"involuntary_method": "measured"}}, "generator_heat_kwh"),
             ({"options": {"measure": "guesswork"}}, "measure"),
             ({"options": {**COMPENSATION, "estimated_units": [999999]}}, "options.estimated_units"),
+            ({"period_start": "0001-01-01"}, "period_start"),
+            ({"period_end": "9999-12-31"}, "period_end"),
+            (
+                {
+                    "fuel_cost": "9999999999.99",
+                    "costs": [{"name": "x", "amount": "1.00", "key": "per_unit"}],
+                },
+                "costs",
+            ),
+            ({"options": {**COMPENSATION, "degree_days": "-5"}}, "options.degree_days"),
+            (
+                {"options": {"involuntary_method": "measured", "generator_heat_kwh": "1e30"}},
+                "options.generator_heat_kwh",
+            ),
+            ({"options": {"involuntary_share": "NaN"}}, "options.involuntary_share"),
         ],
     )
     def test_missing_or_wrong_input_is_422_naming_the_field(
