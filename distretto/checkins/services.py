@@ -482,7 +482,14 @@ def passport(card: Card) -> dict:
     }
 
 
+def _require_unique_name(model, obj) -> None:
+    twins = model.objects.filter(district=obj.district_id, name=obj.name).exclude(pk=obj.pk)
+    if twins.exists():
+        raise Conflict(_("The district already has one with this name."), field="name")
+
+
 def save_route(route: Route, point_ids: list[int] | None = None) -> Route:
+    _require_unique_name(Route, route)
     route.full_clean()
     if point_ids is not None:
         points = list(
@@ -498,6 +505,7 @@ def save_route(route: Route, point_ids: list[int] | None = None) -> Route:
 
 
 def save_badge(badge: Badge) -> Badge:
+    _require_unique_name(Badge, badge)
     badge.full_clean()
     badge.save()
     return badge

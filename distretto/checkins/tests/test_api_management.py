@@ -173,6 +173,9 @@ def test_manager_defines_a_route_and_its_badge(actors, api_as, venue, other_venu
     )
     assert seasonal.status_code == 201
     assert manager.get("checkins/badges").json()["count"] == 2
+    twin_body = {"district": actors.district.pk, "name": "Estate", "kind": "first_checkin"}
+    twin = manager.post("checkins/badges", twin_body)
+    assert twin.status_code == 409 and error_of(twin)["field"] == "name"
     foreign_venue = manager.post(
         "checkins/routes", {"district": actors.district.pk, "name": "X", "points": [999999]}
     )
