@@ -138,8 +138,11 @@ def telegram_value(item: dict) -> Any:
     raise _Reject("malformed", "The telegram has no value field this platform reads.")
 
 
-def normalise(item: Any) -> tuple[str, dt.datetime, float]:
-    """(external id, UTC timestamp, value) of a plain reading or a wmbusmeters telegram."""
+def normalise(item: Any, timestamps: dict | None = None) -> tuple[str, dt.datetime, float]:
+    """(external id, UTC timestamp, value) of a plain reading or a wmbusmeters telegram.
+
+    ``timestamps`` caches parsed timestamps: a gateway's batch repeats the same few.
+    """
     if not isinstance(item, dict):
         raise _Reject("malformed", "A reading is a JSON object.")
     if is_telegram(item):
@@ -152,8 +155,17 @@ def normalise(item: Any) -> tuple[str, dt.datetime, float]:
         raw_value = item["value"]
     if not isinstance(external_id, str | int) or isinstance(external_id, bool) or external_id == "":
         raise _Reject("malformed", "The meter id is missing.")
-    moment = parse_timestamp(raw_ts)
-    value = parse_value(raw_value)
+    moment = timestamps.get(raw_ts) if timestamps is not None and type(raw_ts) is str else None
+    if moment is None:
+        moment = parse_timestamp(raw_ts)
+        if timestamps is not None:
+            timestamps[raw_ts] = moment
+    if type(raw_value) is float or type(raw_value) is int:
+        value = float(raw_value)
+        if value < 0 or not math.isfinite(value):
+            value = parse_value(raw_value)
+    else:
+        value = parse_value(raw_value)
     return str(external_id), moment, value
 
 
@@ -229,15 +241,28 @@ class _MeterState:
     initial_value: float | None
     last_ts: dt.datetime | None
     last_value: float | None
+    # For the unit and site rollups: where the meter counts, and its weight (K for allocators).
+    site_id: int = 0
+    unit_id: int | None = None
+    kind: str = ""
+    role: str = ""
+    weight: float = 1.0
 
 
 class _Rollups:
-    """Increments of hourly, daily and monthly rollups, written set-based at the end."""
+    """Increments of the rollups, written set-based at the end of a batch."""
 
     def __init__(self) -> None:
         self.hourly: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0])
         self.daily_only: dict[tuple[int, dt.date], float] = defaultdict(float)
         self._local: dict[dt.datetime, tuple[dt.date, dt.date]] = {}
+        self._hours: dict[dt.datetime, dt.datetime] = {}
+
+    def hour_of(self, ts: dt.datetime) -> dt.datetime:
+        hour = self._hours.get(ts)
+        if hour is None:
+            hour = self._hours[ts] = ts.replace(minute=0, second=0, microsecond=0)
+        return hour
 
     def add(self, meter_id: int, parts: list[tuple], sign: float = 1) -> None:
         for bucket, amount in parts:
@@ -247,7 +272,7 @@ class _Rollups:
                 self.daily_only[(meter_id, bucket)] += sign * amount
 
     def sample(self, meter_id: int, ts: dt.datetime) -> None:
-        self.hourly[(meter_id, floor_hour(ts))][1] += 1
+        self.hourly[(meter_id, self.hour_of(ts))][1] += 1
 
     def local(self, bucket: dt.datetime) -> tuple[dt.date, dt.date]:
         found = self._local.get(bucket)
@@ -275,37 +300,101 @@ class _Rollups:
         )
 
 
+def group_rows(
+    states: dict[int, _MeterState], hourly: list, daily: list, monthly: list
+) -> list[tuple]:
+    """Unit and whole-site increments (site, unit_key, kind, role, granularity, bucket, amount)."""
+    totals: dict[tuple, float] = defaultdict(float)
+    midnights: dict[dt.date, dt.datetime] = {}
+
+    def midnight(day: dt.date) -> dt.datetime:
+        found = midnights.get(day)
+        if found is None:
+            found = midnights[day] = dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ)
+        return found
+
+    for granularity, rows in (("h", hourly), ("d", daily), ("m", monthly)):
+        for meter_id, bucket, amount, _samples in rows:
+            if not amount:
+                continue
+            meter = states[meter_id]
+            moment = bucket if granularity == "h" else midnight(bucket)
+            weighted = amount * meter.weight
+            totals[(meter.site_id, 0, meter.kind, meter.role, granularity, moment)] += weighted
+            if meter.unit_id is not None:
+                key = (meter.site_id, meter.unit_id, meter.kind, meter.role, granularity, moment)
+                totals[key] += weighted
+    return [(*key, amount) for key, amount in totals.items()]
+
+
 def _sqlite_datetime(moment: dt.datetime) -> str:
     # What Django's SQLite backend stores for an aware datetime: naive UTC text.
     return str(moment.astimezone(UTC).replace(tzinfo=None))
 
 
-def _db_datetime(moment: dt.datetime) -> Any:
-    return _sqlite_datetime(moment) if connection.vendor == "sqlite" else moment
+GROUP_UPSERT = (
+    "INSERT INTO energy_grouprollup "
+    "(site_id, unit_key, kind, role, granularity, bucket, consumption) {source} "
+    "ON CONFLICT (site_id, granularity, unit_key, kind, role, bucket) DO UPDATE SET "
+    "consumption = energy_grouprollup.consumption + excluded.consumption"
+)
+METER_UPSERT = (
+    "INSERT INTO {table} (meter_id, bucket, consumption, samples) {source} "
+    "ON CONFLICT (meter_id, bucket) DO UPDATE SET "
+    "consumption = {table}.consumption + excluded.consumption, "
+    "samples = {table}.samples + excluded.samples"
+)
 
 
-def _upsert_rollups(rollups: _Rollups) -> None:
+def _pg_set_based(sql: str, types: tuple[str, ...], rows: list[tuple]) -> None:
+    """One statement for all rows: ``rows`` travel as one array per column (unnest).
+
+    A server-binding cursor of psycopg sends the arrays in binary; Django's own
+    cursor binds on the client and would spell each array out as text.
+    """
+    import psycopg
+
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    source = "SELECT * FROM unnest({})".format(", ".join(f"%s::{t}[]" for t in types))
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql.format(source=source), columns)
+
+
+def _upsert_rollups(rollups: _Rollups, states: dict[int, _MeterState]) -> None:
+    """Add the batch's increments to the rollups: set-based upserts, one per table."""
     hourly, daily, monthly = rollups.rows()
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        hourly = [(m, _sqlite_datetime(b), a, s) for m, b, a, s in hourly]
-        daily = [(m, str(b), a, s) for m, b, a, s in daily]
-        monthly = [(m, str(b), a, s) for m, b, a, s in monthly]
+    groups = group_rows(states, hourly, daily, monthly)
+    meter_tables = (
+        ("energy_hourlyrollup", hourly, "timestamptz"),
+        ("energy_dailyrollup", daily, "date"),
+        ("energy_monthlyrollup", monthly, "date"),
+    )
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        if groups:
+            types = ("bigint", "int", "text", "text", "text", "timestamptz", "float8")
+            _pg_set_based(GROUP_UPSERT, types, groups)
+        for table, rows, bucket_type in meter_tables:
+            if rows:
+                types = ("bigint", bucket_type, "float8", "int")
+                _pg_set_based(METER_UPSERT.replace("{table}", table), types, rows)
+        return
+    # SQLite: executemany of prepared upserts is its fastest way (no round trips).
+    hourly = [(m, _sqlite_datetime(b), a, s) for m, b, a, s in hourly]
+    daily = [(m, str(b), a, s) for m, b, a, s in daily]
+    monthly = [(m, str(b), a, s) for m, b, a, s in monthly]
+    groups = [(*g[:5], _sqlite_datetime(g[5]), g[6]) for g in groups]
     with connection.cursor() as cursor:
-        for table, rows in (
-            ("energy_hourlyrollup", hourly),
-            ("energy_dailyrollup", daily),
-            ("energy_monthlyrollup", monthly),
-        ):
-            if not rows:
-                continue
+        if groups:
             cursor.executemany(
-                f"INSERT INTO {table} (meter_id, bucket, consumption, samples) "
-                "VALUES (%s, %s, %s, %s) ON CONFLICT (meter_id, bucket) DO UPDATE SET "
-                f"consumption = {table}.consumption + excluded.consumption, "
-                f"samples = {table}.samples + excluded.samples",
-                rows,
+                GROUP_UPSERT.format(source="VALUES (%s, %s, %s, %s, %s, %s, %s)"), groups
             )
+        for (table, _rows, _type), rows in zip(meter_tables, (hourly, daily, monthly), strict=True):
+            if rows:
+                cursor.executemany(
+                    METER_UPSERT.replace("{table}", table).format(source="VALUES (%s, %s, %s, %s)"),
+                    rows,
+                )
 
 
 def _insert_readings(rows: list[tuple[int, dt.datetime, float, float | None]]) -> None:
@@ -319,10 +408,17 @@ def _insert_readings(rows: list[tuple[int, dt.datetime, float, float | None]]) -
                 for row in rows:
                     copy.write_row(row)
             return
+        texts: dict[dt.datetime, str] = {}
+        converted = []
+        for meter_id, ts, value, delta in rows:
+            text = texts.get(ts)
+            if text is None:
+                text = texts[ts] = _sqlite_datetime(ts)
+            converted.append((meter_id, text, value, delta))
         cursor.executemany(
             "INSERT INTO energy_reading (meter_id, ts, value, delta) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (meter_id, ts) DO NOTHING",
-            [(m, _sqlite_datetime(t), v, d) for m, t, v, d in rows],
+            converted,
         )
 
 
@@ -389,6 +485,36 @@ def _late_merge(
     return inserts, duplicates
 
 
+def _append_in_order(
+    meter: _MeterState,
+    ordered: list[tuple[dt.datetime, float]],
+    rollups: _Rollups,
+    inserts: list[tuple[int, dt.datetime, float, float | None]],
+) -> None:
+    """Readings newer than the meter's last: deltas and rollups in one pass (the hot path)."""
+    meter_id = meter.pk
+    hourly = rollups.hourly
+    hour_of = rollups.hour_of
+    previous_ts, previous_value = meter.last_ts, meter.last_value
+    for ts, value in ordered:
+        if meter.interval or previous_value is None:
+            delta = counter_delta(previous_value, value, meter)
+        else:
+            delta = value - previous_value if value >= previous_value else value
+        if delta is not None:
+            if previous_ts is not None and not meter.interval:
+                start = hour_of(previous_ts)
+                if ts <= start + HOUR:
+                    hourly[(meter_id, start)][0] += delta
+                else:
+                    rollups.add(meter_id, contributions(previous_ts, ts, delta, False))
+            else:
+                hourly[(meter_id, hour_of(ts))][0] += delta
+        hourly[(meter_id, hour_of(ts))][1] += 1
+        inserts.append((meter_id, ts, value, delta))
+        previous_ts, previous_value = ts, value
+
+
 def store(
     readings: Sequence[tuple[int, dt.datetime, float]], *, gateway: Gateway | None = None
 ) -> tuple[int, int]:
@@ -409,11 +535,28 @@ def store(
     with transaction.atomic():
         # Lock the meters: their last reading is read and moved forward here.
         states = {
-            pk: _MeterState(pk, kind == Meter.ReadingType.INTERVAL, initial, last_ts, last_value)
-            for pk, kind, initial, last_ts, last_value in Meter.objects.select_for_update()
+            row[0]: _MeterState(
+                row[0],
+                row[1] == Meter.ReadingType.INTERVAL,
+                *row[2:9],
+                weight=float(row[9] * row[10]) if row[7] == Meter.Kind.HCA else 1.0,
+            )
+            for row in Meter.objects.select_for_update()
             .filter(pk__in=by_meter)
             .order_by("pk")
-            .values_list("pk", "reading_type", "initial_value", "last_ts", "last_value")
+            .values_list(
+                "pk",
+                "reading_type",
+                "initial_value",
+                "last_ts",
+                "last_value",
+                "site_id",
+                "unit_id",
+                "kind",
+                "role",
+                "kq",
+                "kc",
+            )
         }
         rollups = _Rollups()
         inserts: list[tuple[int, dt.datetime, float, float | None]] = []
@@ -427,27 +570,27 @@ def store(
                 duplicates += dup
                 inserts.extend(rows)
             else:
-                previous_ts, previous_value = meter.last_ts, meter.last_value
-                for ts, value in ordered:
-                    delta = counter_delta(previous_value, value, meter)
-                    if delta is not None:
-                        rollups.add(meter_id, contributions(previous_ts, ts, delta, meter.interval))
-                    rollups.sample(meter_id, ts)
-                    inserts.append((meter_id, ts, value, delta))
-                    previous_ts, previous_value = ts, value
+                _append_in_order(meter, ordered, rollups, inserts)
             last_ts, last_value = ordered[-1]
             if meter.last_ts is None or last_ts > meter.last_ts:
-                meter_moves.append((_db_datetime(last_ts), last_value, meter_id))
+                meter_moves.append((last_ts, last_value, meter_id))
         _insert_readings(inserts)
         with connection.cursor() as cursor:
             if updates:
                 cursor.executemany("UPDATE energy_reading SET delta = %s WHERE id = %s", updates)
-            if meter_moves:
-                cursor.executemany(
-                    "UPDATE energy_meter SET last_ts = %s, last_value = %s WHERE id = %s",
+            if meter_moves and connection.vendor == "postgresql":
+                _pg_set_based(
+                    "UPDATE energy_meter SET last_ts = moved.ts, last_value = moved.value "
+                    "FROM ({source}) AS moved (ts, value, id) WHERE energy_meter.id = moved.id",
+                    ("timestamptz", "float8", "bigint"),
                     meter_moves,
                 )
-        _upsert_rollups(rollups)
+            elif meter_moves:
+                cursor.executemany(
+                    "UPDATE energy_meter SET last_ts = %s, last_value = %s WHERE id = %s",
+                    [(_sqlite_datetime(t), v, m) for t, v, m in meter_moves],
+                )
+        _upsert_rollups(rollups, states)
         if gateway is not None:
             Gateway.objects.filter(pk=gateway.pk).update(last_seen_at=timezone.now())
     return len(inserts), duplicates
@@ -474,9 +617,26 @@ def ingest(
     limit = (now or timezone.now()) + future_tolerance()
     result = IngestResult()
     parsed: list[tuple[int, Any, str, dt.datetime, float]] = []
+    timestamps: dict[str, dt.datetime] = {}
     for index, item in enumerate(items):
+        # The common case first, inline: a plain reading with a timestamp seen before
+        # (not in the future), a string id and a non-negative number.
+        if type(item) is dict and "ts" in item:
+            ts = timestamps.get(item["ts"]) if type(item["ts"]) is str else None
+            value = item.get("value")
+            external_id = item.get("meter")
+            if (
+                ts is not None
+                and ts <= limit
+                and type(external_id) is str
+                and external_id
+                and (type(value) is float or type(value) is int)
+                and 0 <= value < math.inf
+            ):
+                parsed.append((index, item, external_id, ts, float(value)))
+                continue
         try:
-            external_id, ts, value = normalise(item)
+            external_id, ts, value = normalise(item, timestamps)
         except _Reject as rejection:
             result.rejected.append(Rejection(index, rejection.code, rejection.message, item))
             continue
@@ -528,9 +688,16 @@ def ingest(
 
 
 def _jsonable(payload: Any) -> Any:
-    if payload is None or isinstance(payload, dict | list | str | int | float | bool):
+    """The payload as stored JSON; NUL characters (refused by PostgreSQL) replaced."""
+    if isinstance(payload, str):
+        return payload.replace("\x00", "\ufffd")
+    if isinstance(payload, dict):
+        return {_jsonable(str(k)): _jsonable(v) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [_jsonable(v) for v in payload]
+    if payload is None or isinstance(payload, int | float | bool):
         return payload
-    return repr(payload)
+    return repr(payload).replace("\x00", "\ufffd")
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -277,7 +277,12 @@ class Reading(models.Model):
     """One meter reading; ``delta`` is the consumption since the previous reading."""
 
     id = models.BigAutoField(primary_key=True)
-    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="readings")
+    # No database foreign key: ingestion resolves every meter itself, and a per-row
+    # constraint trigger would cost as much as the insert. Deletion still cascades
+    # (Django's collector), as for the rollups.
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="readings", db_constraint=False
+    )
     ts = models.DateTimeField(_("timestamp"))
     value = models.FloatField(_("value"))
     # None for the first reading of a counter with no known initial value.
@@ -297,7 +302,9 @@ class Reading(models.Model):
 class Rollup(models.Model):
     """Consumption of one meter over one bucket; ``samples`` readings fell in it."""
 
-    meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="+")
+    meter = models.ForeignKey(
+        Meter, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     consumption = models.FloatField(default=0)
     samples = models.PositiveIntegerField(default=0)
 
@@ -333,6 +340,40 @@ class MonthlyRollup(Rollup):
         constraints = [
             models.UniqueConstraint(fields=["meter", "bucket"], name="energy_monthly_meter_bucket")
         ]
+
+
+class GroupRollup(models.Model):
+    """Consumption of a unit, or of the whole site, by meter kind and role.
+
+    ``unit_key`` is the unit's id, or 0 for the whole site (every meter of it, in
+    units or not). Allocator units are weighted by the radiator's K at ingestion.
+    ``bucket`` is the start of the hour (``h``), of the local day (``d``) or of the
+    local month (``m``), so that dashboards read a few rows, never the meters'.
+    """
+
+    class Granularity(models.TextChoices):
+        HOUR = "h", _("hour")
+        DAY = "d", _("day")
+        MONTH = "m", _("month")
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    unit_key = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=Meter.Kind.choices)
+    role = models.CharField(max_length=12, choices=Meter.Role.choices)
+    granularity = models.CharField(max_length=1, choices=Granularity.choices)
+    bucket = models.DateTimeField()
+    consumption = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "granularity", "unit_key", "kind", "role", "bucket"],
+                name="energy_group_rollup_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id}/{self.unit_key} {self.kind} {self.granularity} {self.bucket}"
 
 
 class DailyWeather(models.Model):

@@ -54,6 +54,11 @@ class IngesterStats:
     last_batch_at: float | None = field(default=None, repr=False)
 
 
+def _text(payload: bytes) -> str:
+    """A payload as storable text: at most 2000 characters, no NUL (PostgreSQL refuses it)."""
+    return payload.decode("utf-8", "replace")[:2000].replace("\x00", "\ufffd")
+
+
 class MqttIngester:
     def __init__(
         self,
@@ -161,7 +166,9 @@ class MqttIngester:
                     message="The MQTT payload is not JSON.",
                     payload={
                         "topic": m.topic,
-                        "raw": m.payload.decode("utf-8", "replace")[:2000],
+                        "raw": m.payload.decode("utf-8", "replace")[:2000].replace(
+                            "\x00", "\ufffd"
+                        ),
                     },
                 )
                 for m in malformed

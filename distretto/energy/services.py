@@ -26,6 +26,7 @@ from distretto.energy.models import (
     DailyRollup,
     DailyWeather,
     Gateway,
+    GroupRollup,
     HourlyRollup,
     Meter,
     MonthlyRollup,
@@ -322,40 +323,66 @@ def consumption_series(
     lower, upper = _bucket_bounds(granularity, as_local_datetime(start), as_local_datetime(end))
     if upper <= lower:
         raise Invalid("The period ends before it starts.", field="to")
-    model = GRANULARITIES[granularity]
-    rows = model.objects.filter(meter__site=site, bucket__gte=lower, bucket__lt=upper)
-    if kind:
-        rows = rows.filter(meter__kind=kind)
-    if units is not None:
-        rows = rows.filter(meter__unit__in=units)
-    key_field = {"site": "meter__site_id", "unit": "meter__unit_id", "meter": "meter_id"}[by]
-    rows = (
-        rows.values("bucket", key_field, "meter__kind", "meter__role")
-        .annotate(total=weighted_consumption())
-        .order_by("bucket")
-    )
     labels = _labels(site, by)
     roles = dict(Meter.Role.choices)
+    if by == "meter":
+        model = GRANULARITIES[granularity]
+        rows = model.objects.filter(meter__site=site, bucket__gte=lower, bucket__lt=upper)
+        if kind:
+            rows = rows.filter(meter__kind=kind)
+        if units is not None:
+            rows = rows.filter(meter__unit__in=units)
+        rows = (
+            rows.values("bucket", "meter_id", "meter__kind", "meter__role")
+            .annotate(total=weighted_consumption())
+            .order_by("bucket")
+            .values_list("bucket", "meter_id", "meter__kind", "meter__role", "total")
+        )
+    else:
+        # Units and the whole site read their own rollups: a few rows per bucket.
+        if granularity != "hour":
+            lower, upper = as_local_datetime(lower), as_local_datetime(upper)
+        rows = GroupRollup.objects.filter(
+            site=site,
+            granularity=granularity[0],
+            bucket__gte=lower,
+            bucket__lt=upper,
+        )
+        if by == "site":
+            rows = rows.filter(unit_key=0)
+        elif units is not None:
+            rows = rows.filter(unit_key__in=units)
+        else:
+            rows = rows.filter(unit_key__gt=0)
+        if kind:
+            rows = rows.filter(kind=kind)
+        key_column = "site_id" if by == "site" else "unit_key"
+        rows = rows.order_by("bucket").values_list(
+            "bucket", key_column, "kind", "role", "consumption"
+        )
     series: dict[tuple, dict] = {}
-    for row in rows:
-        key = (row[key_field], row["meter__kind"], row["meter__role"])
+    for bucket, key_value, meter_kind, role, total in rows:
+        key = (key_value, meter_kind, role)
         entry = series.get(key)
         if entry is None:
-            label = labels.get(row[key_field], str(_("site-wide")))
-            if row["meter__role"] != Meter.Role.CONSUMPTION:
-                label = f"{label} · {roles[row['meter__role']]}"
+            label = labels.get(key_value, str(_("site-wide")))
+            if role != Meter.Role.CONSUMPTION:
+                label = f"{label} · {roles[role]}"
             entry = series[key] = {
-                "key": row[key_field],
+                "key": key_value,
                 "label": label,
-                "kind": row["meter__kind"],
-                "role": row["meter__role"],
-                "unit_of_measure": DEFAULT_UNITS.get(row["meter__kind"], ""),
+                "kind": meter_kind,
+                "role": role,
+                "unit_of_measure": DEFAULT_UNITS.get(meter_kind, ""),
                 "total": 0.0,
                 "points": [],
             }
-        value = round(row["total"] or 0.0, 3)
+        value = round(total or 0.0, 3)
         entry["total"] += value
-        entry["points"].append({"t": _bucket_label(row["bucket"]), "value": value})
+        point = _bucket_label(bucket) if granularity == "hour" or by == "meter" else None
+        if point is None:
+            point = bucket.astimezone(LOCAL_TZ).date().isoformat()
+        entry["points"].append({"t": point, "value": value})
     for entry in series.values():
         entry["total"] = round(entry["total"], 3)
     return sorted(series.values(), key=lambda e: (e["kind"], str(e["label"])))
@@ -372,25 +399,45 @@ def _labels(site: Site, by: str) -> dict:
 HEAT_KINDS = (Meter.Kind.HEAT, Meter.Kind.HCA)
 
 
+PART_GRANULARITY = {HourlyRollup: "h", DailyRollup: "d", MonthlyRollup: "m"}
+
+
+def group_totals(
+    site: Site, start, end, *, units: bool, **filters
+) -> dict[tuple[int, str, str], float]:
+    """(unit_key, kind, role) -> consumption over [start, end) from the unit/site rollups.
+
+    ``units`` picks the units' rows (unit_key > 0) or the whole site's (unit_key 0).
+    """
+    totals: dict[tuple[int, str, str], float] = defaultdict(float)
+    for model, lower, upper in period_parts(start, end):
+        rows = GroupRollup.objects.filter(
+            site=site,
+            granularity=PART_GRANULARITY[model],
+            bucket__gte=as_local_datetime(lower),
+            bucket__lt=as_local_datetime(upper),
+            **filters,
+        )
+        rows = rows.filter(unit_key__gt=0) if units else rows.filter(unit_key=0)
+        for unit_key, kind, role, total in (
+            rows.values("unit_key", "kind", "role")
+            .annotate(total=Sum("consumption"))
+            .values_list("unit_key", "kind", "role", "total")
+        ):
+            totals[(unit_key, kind, role)] += total or 0.0
+    return totals
+
+
 def unit_totals(
-    site: Site, start: dt.date, end: dt.date, *, kinds: tuple = HEAT_KINDS
+    site: Site, start: dt.date, end: dt.date, *, kinds: tuple | None = None
 ) -> dict[int, dict[str, float]]:
     """Per unit and kind: consumption over [start, end) (allocators weighted by K)."""
+    kinds = kinds or HEAT_KINDS
     totals: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for model, lower, upper in period_parts(start, end):
-        rows = (
-            model.objects.filter(
-                meter__site=site,
-                meter__unit__isnull=False,
-                meter__kind__in=kinds,
-                bucket__gte=lower,
-                bucket__lt=upper,
-            )
-            .values("meter__unit_id", "meter__kind")
-            .annotate(total=weighted_consumption())
-        )
-        for row in rows:
-            totals[row["meter__unit_id"]][row["meter__kind"]] += row["total"] or 0.0
+    for (unit_key, kind, _role), total in group_totals(
+        site, start, end, units=True, kind__in=kinds
+    ).items():
+        totals[unit_key][kind] += total
     return totals
 
 
@@ -437,18 +484,17 @@ def normalised_ranking(site: Site, start: dt.date, end: dt.date) -> dict:
 
 def degree_day_series(site: Site, start: dt.date, end: dt.date) -> list[dict]:
     """Daily degree days and mean temperature, with the site's heat use of the day."""
-    heat = dict(
-        DailyRollup.objects.filter(
-            meter__site=site,
-            meter__kind__in=(Meter.Kind.HEAT, Meter.Kind.CHP_THERMAL),
-            meter__role=Meter.Role.GENERATOR,
-            bucket__gte=start,
-            bucket__lt=end,
-        )
-        .values("bucket")
-        .annotate(total=Sum("consumption"))
-        .values_list("bucket", "total")
-    )
+    heat: dict[dt.date, float] = defaultdict(float)
+    for bucket, total in GroupRollup.objects.filter(
+        site=site,
+        granularity="d",
+        unit_key=0,
+        kind__in=(Meter.Kind.HEAT, Meter.Kind.CHP_THERMAL),
+        role=Meter.Role.GENERATOR,
+        bucket__gte=as_local_datetime(start),
+        bucket__lt=as_local_datetime(end),
+    ).values_list("bucket", "consumption"):
+        heat[bucket.astimezone(LOCAL_TZ).date()] += total
     return [
         {
             "day": w.day.isoformat(),
@@ -469,18 +515,15 @@ def load_profile(
 ) -> dict:
     """Average site consumption by local hour of day, and the peak hour (kWh in an hour = kW)."""
     lower, upper = as_local_datetime(start), as_local_datetime(end)
-    rows = (
-        HourlyRollup.objects.filter(
-            meter__site=site,
-            meter__kind=kind,
-            meter__role=Meter.Role.CONSUMPTION,
-            bucket__gte=lower,
-            bucket__lt=upper,
-        )
-        .values("bucket")
-        .annotate(total=Sum("consumption"))
-        .values_list("bucket", "total")
-    )
+    rows = GroupRollup.objects.filter(
+        site=site,
+        granularity="h",
+        unit_key=0,
+        kind=kind,
+        role=Meter.Role.CONSUMPTION,
+        bucket__gte=lower,
+        bucket__lt=upper,
+    ).values_list("bucket", "consumption")
     sums = [0.0] * 24
     counts = [0] * 24
     peak_at, peak = None, None
@@ -503,16 +546,10 @@ def load_profile(
 
 
 def _site_totals(site: Site, start, end) -> dict[tuple[str, str], float]:
-    totals: dict[tuple[str, str], float] = defaultdict(float)
-    for model, lower, upper in period_parts(start, end):
-        rows = (
-            model.objects.filter(meter__site=site, bucket__gte=lower, bucket__lt=upper)
-            .values("meter__kind", "meter__role")
-            .annotate(total=Sum("consumption"))
-        )
-        for row in rows:
-            totals[(row["meter__kind"], row["meter__role"])] += row["total"] or 0.0
-    return totals
+    return {
+        (kind, role): total
+        for (_unit, kind, role), total in group_totals(site, start, end, units=False).items()
+    }
 
 
 def fuel_kwh(site: Site, start, end) -> float:
@@ -546,7 +583,7 @@ def cogeneration_balance(site: Site, start, end) -> dict:
     self-sufficiency ratio = self-consumed production / consumption;
     overall efficiency = (electricity + useful heat produced) / fuel energy in.
     """
-    totals = _site_totals(site, start, end)
+    totals: dict[tuple[str, str], float] = defaultdict(float, _site_totals(site, start, end))
     produced = (
         totals[(Meter.Kind.CHP_ELECTRIC, Meter.Role.CONSUMPTION)]
         + totals[(Meter.Kind.CHP_ELECTRIC, Meter.Role.GENERATOR)]

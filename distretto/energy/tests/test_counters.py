@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 
 from distretto.energy.ingestion import ingest, store
-from distretto.energy.models import DailyRollup, HourlyRollup, MonthlyRollup, Reading
+from distretto.energy.models import (
+    DailyRollup,
+    GroupRollup,
+    HourlyRollup,
+    MonthlyRollup,
+    Reading,
+)
 from distretto.energy.services import meter_consumption
 from distretto.energy.tests.conftest import at, make_meter
 
@@ -98,6 +104,19 @@ def test_late_reading_updates_the_rollups_of_the_affected_buckets(heat_meter):
     month = MonthlyRollup.objects.get(meter=heat_meter, bucket=dt.date(2026, 1, 1))
     assert round(day.consumption, 6) == round(month.consumption, 6) == 50.0
     assert day.samples == 4
+    # The unit's and the whole site's rollups followed the correction too.
+    for unit_key in (0, heat_meter.unit_id):
+        group = GroupRollup.objects.get(unit_key=unit_key, granularity="d")
+        assert round(group.consumption, 6) == 50.0
+        hours = GroupRollup.objects.filter(unit_key=unit_key, granularity="h")
+        assert {g.bucket: round(g.consumption, 6) for g in hours} == hourly(heat_meter)
+
+
+def test_unit_rollups_weight_allocators_by_k(hca):
+    store(readings(hca, (at(5, 10), 100.0), (at(5, 11), 110.0)))
+    # 10 allocator units on a radiator with K = 1.2 × 0.9 = 1.08.
+    unit_hour = GroupRollup.objects.get(unit_key=hca.unit_id, granularity="h")
+    assert round(unit_hour.consumption, 6) == 10.8
 
 
 def test_out_of_order_batch_gives_the_same_result_as_in_order(site, flat):

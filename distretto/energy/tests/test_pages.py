@@ -56,8 +56,8 @@ def test_consumption_chart_exports_as_csv(actors, site, with_readings):
     lines = response.content.decode().splitlines()
     assert lines[0] == "series,kind,unit,period,value"
     heat = [line.rsplit(",", 1)[1] for line in lines if ",heat," in line]
-    # 7 kWh in each hour between readings; the last reading's hour has used nothing yet.
-    assert heat == ["7.0"] * 5 + ["0.0"]
+    # 7 kWh in each hour between the six readings.
+    assert heat == ["7.0"] * 5
 
 
 @pytest.mark.parametrize("chart", ["ranking", "degree-days", "load-profile", "cogeneration"])
