@@ -426,14 +426,17 @@ def play_report(
 @router.get("/player/manifest", auth=display_auth, response={200: ManifestOut, 304: None})
 def player_manifest(request: HttpRequest):
     """What this totem plays now; send ``If-None-Match`` to get 304 when unchanged."""
-    manifest = services.manifest_for(request.display)
-    etag = f'"{manifest.version}"'
+    pushed = push.pushed_manifest(request.display.pk)
+    if pushed is not None:  # just pushed to this totem's stream: no need to recompute
+        version, body = pushed.version, pushed.json
+    else:
+        manifest = services.manifest_for(request.display)
+        version, body = manifest.version, ManifestOut(**manifest.body).model_dump_json()
+    etag = f'"{version}"'
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)
     else:
-        response = HttpResponse(
-            ManifestOut(**manifest.body).model_dump_json(), content_type="application/json"
-        )
+        response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     response["Cache-Control"] = "no-cache"
     return response

@@ -21,10 +21,11 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
@@ -33,7 +34,8 @@ log = logging.getLogger("distretto.signage")
 # A comment line at least this often keeps proxies from closing idle streams.
 KEEPALIVE_S = float(os.environ.get("SIGNAGE_KEEPALIVE_S", "15"))
 RETRY_MS = 3000
-MAX_TIMER_S = 3600.0  # re-evaluate at least hourly (widgets such as campaigns change daily)
+MAX_TIMER_S = 3600.0
+CACHE_FRESH_S = 30.0  # re-evaluate at least hourly (widgets such as campaigns change daily)
 
 
 def channel() -> str:
@@ -41,6 +43,18 @@ def channel() -> str:
     return os.environ.get("SIGNAGE_CHANNEL") or getattr(
         settings, "SIGNAGE_CHANNEL", "distretto:signage:changes"
     )
+
+
+class Pushed:
+    """A manifest as pushed: its version, the encoded SSE event and the JSON body."""
+
+    __slots__ = ("evaluated_at", "event", "json", "version")
+
+    def __init__(self, version: str, body: dict, evaluated_at: float) -> None:
+        self.version = version
+        self.json = json.dumps(body, separators=(",", ":")).encode()
+        self.event = b"event: manifest\nid: %s\ndata: %s\n\n" % (version.encode(), self.json)
+        self.evaluated_at = evaluated_at
 
 
 class Subscription:
@@ -60,8 +74,8 @@ class Hub:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.subscribers: dict[int, dict[int, set[Subscription]]] = {}
-        # The last evaluation per display: (version, encoded SSE event), shared by streams.
-        self.latest: dict[int, tuple[str, bytes]] = {}
+        # The last evaluation per connected display, shared by its streams.
+        self.latest: dict[int, Pushed] = {}
         self.timers: dict[int, asyncio.TimerHandle] = {}
         self.refreshing: dict[int, asyncio.Task] = {}
         self.again: set[int] = set()
@@ -79,8 +93,8 @@ class Hub:
         first = display_id not in district
         district.setdefault(display_id, set()).add(sub)
         if display_id in self.latest and not first:
-            sub.pending = self.latest[display_id][1]
-            sub.sent_version = self.latest[display_id][0]
+            sub.pending = self.latest[display_id].event
+            sub.sent_version = self.latest[display_id].version
             sub.wake.set()
         else:
             # Evaluate this display alone: a thousand players connecting must not
@@ -189,17 +203,18 @@ class Hub:
                 del self.refreshing[district_id]
 
     def _deliver(self, district_id: int, manifests: dict, *, replace_timer: bool) -> None:
-        encoded: dict[str, bytes] = {}
+        encoded: dict[str, Pushed] = {}
         soonest: datetime | None = None
+        now = time.monotonic()
         for display_id, manifest in manifests.items():
             if manifest.version not in encoded:
-                encoded[manifest.version] = sse_event("manifest", manifest.body)
-            self.latest[display_id] = (manifest.version, encoded[manifest.version])
+                encoded[manifest.version] = Pushed(manifest.version, manifest.body, now)
+            self.latest[display_id] = encoded[manifest.version]
             if manifest.next_change_at and (soonest is None or manifest.next_change_at < soonest):
                 soonest = manifest.next_change_at
             for sub in self.subscribers.get(district_id, {}).get(display_id, ()):
                 if sub.sent_version != manifest.version:
-                    sub.pending = encoded[manifest.version]
+                    sub.pending = encoded[manifest.version].event
                     sub.sent_version = manifest.version
                     sub.wake.set()
         self._arm_timer(district_id, soonest, replace=replace_timer)
@@ -221,11 +236,6 @@ class Hub:
         self.timers[district_id] = self.loop.call_later(delay, self.notify, district_id)
 
 
-def sse_event(name: str, body: dict) -> bytes:
-    data = json.dumps(body, separators=(",", ":"))
-    return f"event: {name}\nid: {body.get('version', '')}\ndata: {data}\n\n".encode()
-
-
 _hub = Hub()
 _hub_lock = threading.Lock()
 _redis = None
@@ -233,6 +243,16 @@ _redis = None
 
 def hub() -> Hub:
     return _hub
+
+
+def pushed_manifest(display_id: int) -> Pushed | None:
+    """The manifest this process's hub last pushed to the display's live stream, if it
+    is recent: right after a change every player asks for the manifest at once, and
+    the hub has just computed it. Called from request threads (a dict read)."""
+    pushed = _hub.latest.get(display_id)
+    if pushed is None or time.monotonic() - pushed.evaluated_at > CACHE_FRESH_S:
+        return None
+    return pushed
 
 
 def publish(district_id: int) -> None:
@@ -252,9 +272,27 @@ def publish(district_id: int) -> None:
     _hub.notify_threadsafe(district_id)
 
 
+def release_request_thread() -> None:
+    """Let go of the worker thread Django keeps for this request.
+
+    Under ASGI, Django runs a request's synchronous parts (middleware, authentication)
+    on a thread of its own that lives until the response ends; for a stream that is
+    hours, and a parked thread costs hundreds of KB. The view has returned by the
+    time the stream starts, so nothing is left to run there; anything synchronous
+    later in the request (closing the response) gets a fresh thread.
+    """
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    if context is None:
+        return
+    executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+    if executor is not None:
+        executor.shutdown(wait=False)
+
+
 async def stream(display_id: int, district_id: int) -> AsyncIterator[bytes]:
     """The Server-Sent Events of one player: its manifest now, then on every change,
     and a keep-alive comment whenever nothing happened for KEEPALIVE_S."""
+    release_request_thread()
     sub = await _hub.subscribe(display_id, district_id)
     try:
         yield f"retry: {RETRY_MS}\n: connected\n\n".encode()

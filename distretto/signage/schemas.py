@@ -205,7 +205,6 @@ class ManifestOut(Schema):
     version: str
     generated_at: str
     next_change_at: str | None
-    display: int
     items: list[ManifestItem]
 
 

@@ -464,14 +464,6 @@ def rule_of(content: Content) -> pl.Rule:
     )
 
 
-def screen_of(display: Display) -> pl.Screen:
-    return pl.Screen(
-        id=display.pk,
-        groups=frozenset(g.pk for g in display.groups.all()),
-        approved=display.approved,
-    )
-
-
 def playable_contents(district_id: int, at: datetime) -> list[Content]:
     """Approved content of the district that is live now or will be later."""
     return list(
@@ -558,9 +550,7 @@ def _widgets(district: District, contents: list[Content], at: datetime) -> dict:
     return widgets
 
 
-def _manifest(
-    display_id: int, plan: pl.Playlist, by_id: dict, widgets: dict, at: datetime, tz
-) -> Manifest:
+def _manifest(plan: pl.Playlist, by_id: dict, widgets: dict, at: datetime, tz) -> Manifest:
     items = [item_of(by_id[rule_id], widgets) for rule_id in plan.ids]
     next_change = plan.next_change_at.astimezone(tz).isoformat() if plan.next_change_at else None
     fingerprint = json.dumps({"items": items, "next": next_change}, sort_keys=True, default=str)
@@ -569,39 +559,61 @@ def _manifest(
         "version": version,
         "generated_at": at.astimezone(tz).isoformat(),
         "next_change_at": next_change,
-        "display": display_id,
         "items": items,
     }
     return Manifest(version=version, next_change_at=plan.next_change_at, body=body)
 
 
+FEW_DISPLAYS = 50
+
+
+def screens_of(district_id: int, display_ids: list[int]) -> list[pl.Screen]:
+    """The playlist's view of these displays of one district, read as plain values: the
+    push hub evaluates thousands at once, and reading the district's rows whole is
+    cheaper than compiling an ``IN`` list of thousands of ids."""
+    wanted = set(display_ids)
+    displays = Display.objects.filter(district_id=district_id)
+    memberships = Display.groups.through.objects.filter(display__district_id=district_id)
+    if len(wanted) <= FEW_DISPLAYS:
+        displays = displays.filter(pk__in=wanted)
+        memberships = memberships.filter(display_id__in=wanted)
+    approved = {pk: ok for pk, ok in displays.values_list("pk", "approved") if pk in wanted}
+    groups: dict[int, set[int]] = {pk: set() for pk in approved}
+    for display_id, group_id in memberships.values_list("display_id", "displaygroup_id"):
+        if display_id in groups:
+            groups[display_id].add(group_id)
+    return [pl.Screen(pk, frozenset(groups[pk]), ok) for pk, ok in approved.items()]
+
+
 def manifests_for(
-    district: District, displays: list[Display], at: datetime | None = None
+    district: District, screens: list[pl.Screen], at: datetime | None = None
 ) -> dict[int, Manifest]:
-    """The manifest of each display of one district at ``at`` (default now)."""
+    """The manifest of each display (as a playlist Screen) of one district at ``at``."""
     at = at or timezone.now()
     tz = tz_of(district)
     contents = playable_contents(district.pk, at)
     by_id = {c.pk: c for c in contents}
     widgets = _widgets(district, contents, at)
-    plans = pl.playlists([rule_of(c) for c in contents], [screen_of(d) for d in displays], at, tz)
-    return {d.pk: _manifest(d.pk, plans[d.pk], by_id, widgets, at, tz) for d in displays}
+    plans = pl.playlists([rule_of(c) for c in contents], screens, at, tz)
+    # Displays sharing a playlist share one manifest object (and one encoded event).
+    built: dict[int, Manifest] = {}
+    for plan in plans.values():
+        if id(plan) not in built:
+            built[id(plan)] = _manifest(plan, by_id, widgets, at, tz)
+    return {screen.id: built[id(plans[screen.id])] for screen in screens}
 
 
 def manifest_for(display: Display, at: datetime | None = None) -> Manifest:
-    return manifests_for(display.district, [display], at)[display.pk]
+    """What ``display`` plays at ``at`` (default now): the player's and the preview's."""
+    screens = screens_of(display.district_id, [display.pk])
+    return manifests_for(display.district, screens, at)[display.pk]
 
 
 def district_manifests(district_id: int, display_ids: list[int]) -> dict[int, Manifest]:
     """For the push hub (runs in a worker thread): manifests of connected displays."""
     try:
         district = District.objects.get(pk=district_id)
-        displays = list(
-            Display.objects.filter(pk__in=display_ids, district_id=district_id).prefetch_related(
-                Prefetch("groups", queryset=DisplayGroup.objects.only("pk"))
-            )
-        )
-        return manifests_for(district, displays)
+        return manifests_for(district, screens_of(district_id, display_ids))
     finally:
         connection.close()
 
