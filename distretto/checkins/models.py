@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from distretto.checkins import codes, decision
-from distretto.loyalty.models import Card, LedgerTransaction
+from distretto.loyalty.models import Card
 from distretto.territory.models import Business, District
 from distretto.territory.validators import validate_latitude, validate_longitude
 
@@ -113,10 +113,10 @@ class Attempt(models.Model):
     code_valid = models.BooleanField(_("code valid"), null=True, blank=True)
     speed_kmh = models.FloatField(_("implied speed (km/h)"), null=True, blank=True)
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    # The reward's ledger transaction carries source "checkins" and the reference
+    # services.grant_key(card, point, local_date): not linked here, so that the
+    # check-in's transaction ends right after the grant (see services.check_in).
     points_awarded = models.PositiveIntegerField(_("points awarded"), default=0)
-    transaction = models.OneToOneField(
-        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     idempotency_key = models.CharField(max_length=120, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     response = models.JSONField(null=True, blank=True)  # returned again on a replay

@@ -333,11 +333,11 @@ def _decide_and_store(
     )
     if verdict.accepted:
         earned = award_badges(card, point.business.district, attempt)
-        # The grant comes last: it locks the district's promotion-budget account, which
-        # every reward of the district shares, so it is held only until the commit.
+        # The grant comes last, with nothing written after it: it locks the district's
+        # promotion-budget account, which every reward of the district shares, and
+        # that lock is held until the commit.
         key_ = grant_key(card, point, local_date)
         tx = loyalty.grant_points(card, point.reward_points, SOURCE, key_, key_, now=moment)
-        attempt.transaction = tx
         status, body = (
             201,
             {
@@ -364,8 +364,7 @@ def _decide_and_store(
         )
     if key:  # kept only where a replay may ask for it
         attempt.response = {"status": status, "body": body}
-    if attempt.transaction_id or key:
-        attempt.save(update_fields=["transaction", "response"])
+        attempt.save(update_fields=["response"])
     return CheckinResult(attempt, status, body)
 
 
