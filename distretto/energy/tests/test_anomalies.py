@@ -209,3 +209,15 @@ def test_manager_acknowledges_an_anomaly(site, actors, api_as):
     assert response.json()["acknowledged_by"] == actors.energy_manager.pk
     listed = api_as(actors.energy_manager).get("energy/anomalies", {"open": "true"}).json()
     assert listed["count"] == 1 and listed["items"][0]["acknowledged_at"]
+
+
+def test_anomaly_command_runs_every_site(site, heat_meter, actors):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    store([(heat_meter.pk, dt.datetime(2020, 1, 1, tzinfo=UTC), 10.0)])
+    out = StringIO()
+    call_command("energy-anomalies", stdout=out)
+    assert "1 new, 1 open" in out.getvalue()
+    assert len(mail.outbox) == 1
