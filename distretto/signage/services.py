@@ -544,7 +544,10 @@ def _widgets(district: District, contents: list[Content], at: datetime) -> dict:
             "campaigns": current_campaigns(district.pk, at.astimezone(tz).date())
         }
     if Content.Kind.EVENTS in kinds:
-        widgets[Content.Kind.EVENTS] = {"events": upcoming_events(district.pk, at, tz)}
+        widgets[Content.Kind.EVENTS] = {
+            "events": upcoming_events(district.pk, at, tz),
+            "time_zone": district.time_zone,
+        }
     if Content.Kind.DATE in kinds:
         widgets[Content.Kind.DATE] = {"time_zone": district.time_zone, "district": district.name}
     return widgets

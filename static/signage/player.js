@@ -56,14 +56,18 @@
       day: new Intl.DateTimeFormat("it-IT", { timeZone: key, weekday: "long", day: "numeric", month: "long", year: "numeric" }),
       time: new Intl.DateTimeFormat("it-IT", { timeZone: key, hour: "2-digit", minute: "2-digit" }),
     };
-    const tick = () => {
-      if (!slide.isConnected) return;
+    const paint = () => {
       const now = new Date();
       day.textContent = dateFormats[key].day.format(now);
       clock.textContent = dateFormats[key].time.format(now);
+    };
+    const tick = () => {
+      if (!slide.isConnected) return; // the slide left the screen
+      paint();
       setTimeout(tick, 1000);
     };
-    tick();
+    paint();
+    setTimeout(tick, 1000);
   }
 
   function render(item) {
@@ -98,7 +102,7 @@
         const gain = c.multiplier ? "×" + Number(c.multiplier).toLocaleString("it-IT")
           : (c.bonus_points ? "+" + c.bonus_points + " " + root.dataset.textPoints : "");
         li.append(el("span", null, c.name + (gain ? " · " + gain : "")),
-          el("small", null, root.dataset.textUntil + " " + new Date(c.ends_on).toLocaleDateString("it-IT")));
+          el("small", null, root.dataset.textUntil + " " + c.ends_on.split("-").reverse().join("/")));
         list.append(li);
       });
       slide.append(list);
@@ -107,7 +111,8 @@
       const list = el("ul");
       (data.events || []).forEach((ev) => {
         const li = el("li");
-        const when = new Date(ev.starts_at).toLocaleString("it-IT", { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+        const when = new Date(ev.starts_at).toLocaleString("it-IT", { timeZone: data.time_zone || "Europe/Rome",
+          weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
         li.append(el("span", null, ev.title + (ev.place ? " · " + ev.place : "")), el("small", null, when));
         list.append(li);
       });
