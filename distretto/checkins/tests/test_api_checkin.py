@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -202,3 +203,15 @@ def test_a_closed_settlement_month_refuses_the_grant_and_stores_nothing(venue, c
     assert getattr(caught.value, "code", "") == "period_closed"
     assert not Attempt.objects.exists()
     assert Decimal(loyalty.balance_of(card)) == 0
+
+
+def test_the_cooldown_ends_at_midnight_in_rome_with_the_local_day_stored(venue, card):
+    late = datetime(2026, 7, 14, 23, 50, tzinfo=ZoneInfo("Europe/Rome"))  # 21:50 UTC
+    assert check_in(card, venue, now=late).status == 201
+    assert check_in(card, venue, now=late + timedelta(minutes=5)).body["error"]["code"] == (
+        "cooldown"
+    )
+    assert check_in(card, venue, now=late + timedelta(minutes=20)).status == 201  # 00:10
+    days = Attempt.objects.filter(decision="accepted").order_by("created_at")
+    assert [a.local_date.isoformat() for a in days] == ["2026-07-14", "2026-07-15"]
+    assert loyalty.balance_of(card) == 20
