@@ -35,7 +35,8 @@ log = logging.getLogger("distretto.signage")
 KEEPALIVE_S = float(os.environ.get("SIGNAGE_KEEPALIVE_S", "15"))
 RETRY_MS = 3000
 MAX_TIMER_S = 3600.0
-CACHE_FRESH_S = 30.0  # re-evaluate at least hourly (widgets such as campaigns change daily)
+CACHE_FRESH_S = 30.0
+JOIN_WINDOW_S = 0.02  # re-evaluate at least hourly (widgets such as campaigns change daily)
 
 
 def channel() -> str:
@@ -78,6 +79,9 @@ class Hub:
         self.latest: dict[int, Pushed] = {}
         self.timers: dict[int, asyncio.TimerHandle] = {}
         self.refreshing: dict[int, asyncio.Task] = {}
+        # Displays connected in the last JOIN_WINDOW_S, waiting for their first manifest.
+        self.joining: dict[int, tuple[set[int], asyncio.Future]] = {}
+        self.background: set[asyncio.Task] = set()
         self.again: set[int] = set()
         self.listener: asyncio.Task | None = None
         self.evaluations = 0
@@ -85,8 +89,6 @@ class Hub:
     # --- connections ----------------------------------------------------------------------
 
     async def subscribe(self, display_id: int, district_id: int) -> Subscription:
-        from distretto.signage import services
-
         self._bind()
         sub = Subscription(display_id, district_id)
         district = self.subscribers.setdefault(district_id, {})
@@ -97,13 +99,39 @@ class Hub:
             sub.sent_version = self.latest[display_id].version
             sub.wake.set()
         else:
-            # Evaluate this display alone: a thousand players connecting must not
-            # each re-evaluate the whole district.
-            manifests = await sync_to_async(services.district_manifests, thread_sensitive=False)(
-                district_id, [display_id]
-            )
-            self._deliver(district_id, manifests, replace_timer=False)
+            await self._first_evaluation(district_id, display_id)
         return sub
+
+    async def _first_evaluation(self, district_id: int, display_id: int) -> None:
+        """Evaluate newly connected displays in small batches: a thousand players
+        reconnecting after an outage make a few evaluations, not a thousand, and none
+        of them re-evaluates the displays already connected."""
+        batch = self.joining.get(district_id)
+        if batch is None:
+            batch = self.joining[district_id] = (set(), self.loop.create_future())
+            self.loop.call_later(JOIN_WINDOW_S, self._evaluate_joining, district_id)
+        batch[0].add(display_id)
+        await asyncio.shield(batch[1])
+
+    def _evaluate_joining(self, district_id: int) -> None:
+        display_ids, done = self.joining.pop(district_id)
+
+        async def run() -> None:
+            from distretto.signage import services
+
+            try:
+                manifests = await sync_to_async(
+                    services.district_manifests, thread_sensitive=False
+                )(district_id, list(display_ids))
+                self._deliver(district_id, manifests, replace_timer=False)
+            except Exception:
+                log.exception("signage: evaluating district %s failed", district_id)
+            finally:
+                done.set_result(None)
+
+        task = asyncio.ensure_future(run())
+        self.background.add(task)  # held until done, so that it is not collected early
+        task.add_done_callback(self.background.discard)
 
     def unsubscribe(self, sub: Subscription) -> None:
         district = self.subscribers.get(sub.district_id, {})
@@ -131,6 +159,7 @@ class Hub:
             self.loop, self.listener = loop, None
             self.timers.clear()
             self.refreshing.clear()
+            self.joining.clear()
         if settings.REDIS_URL and self.listener is None:
             self.listener = loop.create_task(self._listen())
 
