@@ -63,8 +63,9 @@ def _managed_district(request: HttpRequest):
     districts = managed_districts(principal).order_by("name")
     if not districts.exists():
         raise Http404
-    chosen = request.GET.get("district") or request.POST.get("district") or 0
-    return districts.filter(pk=chosen).first() or districts[0], districts
+    chosen = request.GET.get("district") or request.POST.get("district") or ""
+    district = districts.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    return district or districts[0], districts
 
 
 def _numbers(text: str) -> list[int]:

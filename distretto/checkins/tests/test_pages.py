@@ -42,6 +42,7 @@ def test_manager_sees_venues_reasons_and_suspicious_cards_and_blocks_one(actors,
 
 def test_the_manager_page_is_not_for_merchants_and_not_across_chambers(actors, venue):
     assert signed_in(actors.merchant).get("/checkins/").status_code == 404
+    assert signed_in(actors.manager).get("/checkins/?district=abc").status_code == 200
     outsider = signed_in(actors.outsider)
     assert "Panetteria Fanfulla" not in outsider.get("/checkins/").content.decode()
     assert outsider.get(f"/checkins/d/{actors.district.pk}/venues.geojson").status_code == 404
