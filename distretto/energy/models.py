@@ -356,7 +356,10 @@ class GroupRollup(models.Model):
         DAY = "d", _("day")
         MONTH = "m", _("month")
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    # Indexed by the unique key below, which starts with the site.
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     unit_key = models.PositiveIntegerField()
     kind = models.CharField(max_length=12, choices=Meter.Kind.choices)
     role = models.CharField(max_length=12, choices=Meter.Role.choices)
