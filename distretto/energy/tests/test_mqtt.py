@@ -65,8 +65,34 @@ def test_messages_published_while_the_ingester_is_down_are_ingested(mqtt_url, he
     assert third.run(idle_exit=0.5, max_messages=1).duplicates == 1
     assert Reading.objects.filter(meter=heat_meter).count() == 24
 
-    # Leave no session behind on the broker.
-    parsed = urlparse(mqtt_url)
+    forget_session(mqtt_url, client_id)
+
+
+def forget_session(url: str, client_id: str) -> None:
+    """Leave no persistent session behind on the broker."""
+    parsed = urlparse(url)
     cleaner = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
     cleaner.connect(parsed.hostname, parsed.port or 1883)
     cleaner.disconnect()
+
+
+def test_command_reports_what_it_ingested(mqtt_url, heat_meter):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    run = uuid.uuid4().hex
+    out = StringIO()
+    call_command(
+        "mqtt-ingest",
+        url=mqtt_url,
+        topic=f"test/{run}/#",
+        client_id=f"cmd-{run}",
+        idle_exit=0.3,
+        flush_seconds=0.1,
+        stdout=out,
+    )
+    assert "0 messages" in out.getvalue()
+    forget_session(mqtt_url, f"cmd-{run}")
+    with pytest.raises(Exception, match="MQTT_URL"):
+        call_command("mqtt-ingest", url="", stdout=out)
