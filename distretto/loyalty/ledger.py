@@ -2,7 +2,8 @@
 
 ``post`` is the only writer of entries: it checks that the legs sum to zero, that
 the period is open and that no card goes negative, then writes the transaction,
-its entries and the new balances in one database transaction. The caller holds
+its entries and the new card balances in one database transaction (the programme's
+own accounts keep no stored balance, see ``Account``). The caller holds
 the lock on the card's account (``lock_card_account``): ``SELECT ... FOR UPDATE``
 on PostgreSQL; on SQLite every write transaction is ``BEGIN IMMEDIATE`` (see
 settings), so writers are already serialised when the lock is taken.
@@ -162,7 +163,8 @@ def post(
     )
     totals: dict[int, int] = {}
     for leg in legs:
-        totals[leg.account.pk] = totals.get(leg.account.pk, 0) + leg.points
+        if leg.account.kind == Account.Kind.CARD:
+            totals[leg.account.pk] = totals.get(leg.account.pk, 0) + leg.points
     # Always in the same (id) order, so that concurrent postings cannot deadlock.
     for account_id in sorted(totals):
         Account.objects.filter(pk=account_id).update(balance=F("balance") + totals[account_id])

@@ -1,10 +1,13 @@
 """The district fidelity card: programmes, cards, campaigns and the points ledger.
 
 The ledger is double-entry: every movement is one ``LedgerTransaction`` whose
-``Entry`` rows sum to zero. Each ``Account`` keeps its balance, updated in the same
-database transaction as its entries; a card account's balance may never go below
-zero (a check constraint backs the service-level test). Nothing in the ledger is
-edited or deleted: corrections are reversals.
+``Entry`` rows sum to zero. A card's ``Account`` keeps its balance, updated under a
+row lock in the same database transaction as its entries, and it may never go below
+zero (a check constraint backs the service-level test). The programme's own accounts
+(merchants, promotion budget, breakage) derive their balance from their entries: they
+take part in nearly every posting, and a stored balance would be one row that every
+till of the district waits on. Nothing in the ledger is edited or deleted:
+corrections are reversals.
 """
 
 from __future__ import annotations
@@ -225,7 +228,11 @@ class Account(models.Model):
     business = models.ForeignKey(
         Business, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    balance = models.BigIntegerField(_("balance (points)"), default=0)
+    balance = models.BigIntegerField(
+        _("balance (points)"),
+        default=0,
+        help_text=_("Kept for card accounts; other accounts derive theirs from their entries."),
+    )
 
     class Meta:
         verbose_name = _("account")
@@ -249,6 +256,12 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.card or self.business or self.program}"
+
+    def current_balance(self) -> int:
+        """The stored balance of a card account; the sum of the entries of any other."""
+        if self.kind == self.Kind.CARD:
+            return self.balance
+        return self.entries.aggregate(total=models.Sum("points"))["total"] or 0
 
 
 class LedgerTransaction(models.Model):

@@ -187,7 +187,7 @@ def test_entries_of_every_posting_sum_to_zero_and_balances_match(till, card_with
     for tx in LedgerTransaction.objects.all():
         assert sum(e.points for e in tx.entries.all()) == 0
     for account in Account.objects.all():
-        assert account.balance == sum(e.points for e in account.entries.all())
+        assert account.current_balance() == sum(e.points for e in account.entries.all())
 
 
 def test_merchant_person_uses_the_till_api_for_its_own_shop(actors, api_as, card):

@@ -75,4 +75,4 @@ def test_parallel_retries_with_one_key_post_once(actors, program, card):
     assert {status for status, _id in results} == {201}
     assert len({tx_id for _status, tx_id in results}) == 1
     assert services.balance_of(card) == 42
-    assert Account.objects.get(kind="merchant_issued").balance == -42
+    assert Account.objects.get(kind="merchant_issued").current_balance() == -42

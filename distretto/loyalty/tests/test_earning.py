@@ -93,4 +93,4 @@ def test_campaign_bonus_is_paid_by_the_promotion_budget_not_the_shop(actors, pro
     assert (first["points"], second["points"]) == (50, 30)  # 10 + 40, then 10 + the 20 left
     shop = Account.objects.get(kind="merchant_issued", business=actors.shop)
     promotion = Account.objects.get(kind="promotion", program=program)
-    assert (shop.balance, promotion.balance) == (-20, -60)
+    assert (shop.current_balance(), promotion.current_balance()) == (-20, -60)
