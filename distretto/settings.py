@@ -199,6 +199,12 @@ LOGGING = {
     },
 }
 
+# --- Check-ins: thresholds of the presence decision (checkins/decision.py) --------------
+CHECKINS_LOW_ACCURACY_M = float(os.environ.get("CHECKINS_LOW_ACCURACY_M", "150"))
+CHECKINS_ACCURACY_CAP_M = float(os.environ.get("CHECKINS_ACCURACY_CAP_M", "100"))
+CHECKINS_MAX_SPEED_KMH = float(os.environ.get("CHECKINS_MAX_SPEED_KMH", "150"))
+CHECKINS_MAX_ATTEMPTS_PER_HOUR = int(os.environ.get("CHECKINS_MAX_ATTEMPTS_PER_HOUR", "20"))
+
 DISTRETTO_REQUIRE_SERVICES = env_bool("DISTRETTO_REQUIRE_SERVICES")
 # Uploaded media served by the app itself (embedded default); off behind a proxy.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=True)

@@ -20,6 +20,9 @@ from distretto.catalog import services
 from distretto.catalog.models import Product, ServiceDelivery, VenueProfile, VenueService
 from distretto.territory.models import Business, Comune
 
+# What `distretto demo` prints as the way in.
+DEMO_LINKS = [("information", "/catalog/"), ("near me", "/catalog/near/")]
+
 # name, region: English name, Italian story, English story, extra (fr/de, season...)
 FEATURED: dict[tuple[str, str], dict] = {
     ("Branzi", "Lombardia"): {

@@ -27,6 +27,8 @@ from distretto.territory.models import Business, Comune, District
 PROGRAM_NAME = "Carta del Distretto di Cuneo e delle Valli"
 # Fixed so that the demo can print the passport link of the demo cardholder.
 DEMO_PASSPORT_TOKEN = "lcw_demo-cliente-cuneo"
+# What `distretto demo` prints as the way in.
+DEMO_LINKS = [("check-ins", "/checkins/"), ("passport", f"/checkins/p/{DEMO_PASSPORT_TOKEN}/")]
 CARD_COUNT = 24
 CHEATER = 2  # index of the card that tries to check in from afar
 

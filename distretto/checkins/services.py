@@ -46,10 +46,10 @@ SOURCE = "checkins"
 def limits() -> decision.Limits:
     """The decision's thresholds, overridable in settings (``CHECKINS_*``)."""
     return decision.Limits(
-        low_accuracy_m=float(getattr(settings, "CHECKINS_LOW_ACCURACY_M", 150)),
-        accuracy_allowance_cap_m=float(getattr(settings, "CHECKINS_ACCURACY_CAP_M", 100)),
-        max_speed_kmh=float(getattr(settings, "CHECKINS_MAX_SPEED_KMH", 150)),
-        max_attempts_per_hour=int(getattr(settings, "CHECKINS_MAX_ATTEMPTS_PER_HOUR", 20)),
+        low_accuracy_m=settings.CHECKINS_LOW_ACCURACY_M,
+        accuracy_allowance_cap_m=settings.CHECKINS_ACCURACY_CAP_M,
+        max_speed_kmh=settings.CHECKINS_MAX_SPEED_KMH,
+        max_attempts_per_hour=settings.CHECKINS_MAX_ATTEMPTS_PER_HOUR,
     )
 
 

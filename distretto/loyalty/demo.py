@@ -20,6 +20,12 @@ from distretto.territory.models import District
 PROGRAM_NAME = "Carta Fedeltà Distretto di Lodi"
 # The demo cardholder's wallet token is fixed so that the demo can print the link.
 DEMO_WALLET_TOKEN = "lcw_demo-cliente-lodi"
+# What `distretto demo` prints as the way in.
+DEMO_LINKS = [
+    ("fidelity card", "/loyalty/"),
+    ("web till", "/loyalty/till/"),
+    ("card wallet", f"/loyalty/w/{DEMO_WALLET_TOKEN}/"),
+]
 CARD_COUNT = 40
 
 

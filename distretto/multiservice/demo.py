@@ -35,6 +35,13 @@ from distretto.territory.models import Business, District
 
 DISTRICT = "valli-bergamasche"
 SHOPKEEPER = ("negoziante.valtorta", "Maria", "Bottegaia", "Emporio di Valtorta")
+# What `distretto demo` prints as the way in.
+DEMO_LINKS = [
+    ("shops network", "/multiservice/"),
+    ("check-ups", "/multiservice/checkups/"),
+    ("impact", "/multiservice/impact/"),
+]
+DEMO_LOGINS = [(SHOPKEEPER[0], f"Esercente · {SHOPKEEPER[3]}")]
 DEMO_PASSWORD = "distretto-demo"
 
 MODULES = [

@@ -8,12 +8,11 @@ from django.core.management.base import BaseCommand
 from distretto.accounts.demo import DEMO_PASSWORD, logins
 
 
-def app_links() -> list[tuple[str, str]]:
-    """The entry points each app's demo module names in its ``DEMO_LINKS``."""
+def from_demo_modules(name: str) -> list[tuple[str, str]]:
+    """What each app's demo module lists under ``name`` (``DEMO_LINKS``: label and path
+    of its entry pages; ``DEMO_LOGINS``: username and role of users it adds)."""
     seed_demo = import_module("distretto.core.management.commands.seed-demo")
-    return [
-        link for module in seed_demo.demo_modules() for link in getattr(module, "DEMO_LINKS", [])
-    ]
+    return [item for module in seed_demo.demo_modules() for item in getattr(module, name, [])]
 
 
 class Command(BaseCommand):
@@ -37,10 +36,11 @@ class Command(BaseCommand):
             f"  API docs      {base}/api/v1/docs",
             f"  health        {base}/healthz",
             f"  admin         {base}/admin/",
-            *(f"  {label:<13} {base}{path}" for label, path in app_links()),
+            *(f"  {label:<13} {base}{path}" for label, path in from_demo_modules("DEMO_LINKS")),
             "",
             f"Demo logins (password: {DEMO_PASSWORD}):",
             *(f"  {username:<18} {what}" for username, what in logins()),
+            *(f"  {username:<18} {what}" for username, what in from_demo_modules("DEMO_LOGINS")),
             "",
         ]
         self.stdout.write("\n".join(lines))
