@@ -335,7 +335,7 @@ def _sqlite_datetime(moment: dt.datetime) -> str:
 GROUP_UPSERT = (
     "INSERT INTO energy_grouprollup "
     "(site_id, unit_key, kind, role, granularity, bucket, consumption) {source} "
-    "ON CONFLICT (site_id, granularity, unit_key, kind, role, bucket) DO UPDATE SET "
+    "ON CONFLICT (site_id, granularity, bucket, unit_key, kind, role) DO UPDATE SET "
     "consumption = energy_grouprollup.consumption + excluded.consumption"
 )
 METER_UPSERT = (

@@ -370,7 +370,8 @@ class GroupRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["site", "granularity", "unit_key", "kind", "role", "bucket"],
+                # Bucket right after the granularity: every query reads a range of buckets.
+                fields=["site", "granularity", "bucket", "unit_key", "kind", "role"],
                 name="energy_group_rollup_key",
             )
         ]
