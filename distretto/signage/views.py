@@ -227,7 +227,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 # --- Content --------------------------------------------------------------------------------
 
 
-def _content_fields(request: HttpRequest, tz, *, manager: bool) -> dict:
+def _content_fields(request: HttpRequest, tz) -> dict:
     post = request.POST
     weekdays = [int(d) for d in post.getlist("weekdays") if d.isdigit()]
     dayparts = []
@@ -302,8 +302,7 @@ def content_list(request: HttpRequest) -> HttpResponse:
             if action == "create":
                 district = get_object_or_404(visible, pk=request.POST.get("district"))
                 tz = services.tz_of(district)
-                manager = managed_districts(principal).filter(pk=district.pk).exists()
-                fields = _content_fields(request, tz, manager=manager)
+                fields = _content_fields(request, tz)
                 content = services.create_content(principal, district, fields)
                 if content.status == Content.Status.PENDING:
                     messages.success(
@@ -355,9 +354,8 @@ def content_detail(request: HttpRequest, content_id: int) -> HttpResponse:
     )
     tz = services.tz_of(content.district)
     if request.method == "POST":
-        manager = managed_districts(principal).filter(pk=content.district_id).exists()
         try:
-            fields = _content_fields(request, tz, manager=manager)
+            fields = _content_fields(request, tz)
             fields.pop("business", None)
             services.update_content(principal, content, fields)
             messages.success(request, _("Content saved."))
