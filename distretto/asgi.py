@@ -1,5 +1,6 @@
 """ASGI entry point served by uvicorn."""
 
+import gc
 import os
 import warnings
 
@@ -10,3 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "distretto.settings")
 # warns on each one. The files are small and cached by clients: the warning is noise.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
 application = get_asgi_application()
+# Everything loaded so far lives as long as the process: keep it out of the garbage
+# collector's full passes, which otherwise stall every open signage stream at once.
+gc.freeze()

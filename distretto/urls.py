@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from distretto.api import api
@@ -15,6 +16,8 @@ urlpatterns = [
     path("territory/", include("distretto.territory.urls")),
     path("loyalty/", include("distretto.loyalty.urls")),
     path("signage/", include("distretto.signage.urls")),
+    # The address a totem's kiosk browser is set to; the #token= fragment survives.
+    path("player/", RedirectView.as_view(pattern_name="signage:player", query_string=True)),
     path("checkins/", include("distretto.checkins.urls")),
     path("catalog/", include("distretto.catalog.urls")),
     path("multiservice/", include("distretto.multiservice.urls")),

@@ -31,6 +31,8 @@ ROME = ZoneInfo("Europe/Rome")
 CENTRE, STATION = "Centro storico", "Stazione"
 # The first totem's token is fixed so that the demo can print its player link.
 DEMO_TOTEM_TOKEN = "dst_demo_totem-piazza-galimberti"
+# What `distretto demo` prints as the way in.
+DEMO_LINKS = [("totems", "/signage/"), ("totem player", f"/player/#token={DEMO_TOTEM_TOKEN}")]
 
 TOTEMS = [
     # name, zone, (lat, lon), orientation

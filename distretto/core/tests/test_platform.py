@@ -78,3 +78,9 @@ def test_public_maps_serve_geojson(client, actors):
     bad = client.get("/territory/d/lodi/businesses.geojson", {"category": "spaceships"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "category"
     assert client.get("/territory/d/nowhere/").status_code == 404
+
+
+def test_totem_kiosk_address_leads_to_the_signage_player(client):
+    response = client.get("/player/?screen=portrait")
+    assert response.status_code == 302
+    assert response["Location"] == "/signage/player/?screen=portrait"
