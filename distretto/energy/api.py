@@ -135,6 +135,24 @@ def get_site(request: HttpRequest, site_id: int):
     return _site(request, site_id)
 
 
+@router.post("/sites/{site_id}/registry.csv", response={200: dict})
+def import_registry(request: HttpRequest, site_id: int):
+    """Units and meters of a site from one CSV (``file`` upload or the body), all or nothing.
+
+    Columns: type (unit | meter), name, kind, area_m2, millesimi_heat,
+    millesimi_property, external_id, kq, kc, role, description.
+    """
+    site = _site(request, site_id)
+    require_write(request.auth)
+    upload = request.FILES.get("file")
+    raw = upload.read() if upload is not None else request.body
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("The CSV is not UTF-8 text.", field="file", code="malformed") from None
+    return registry.import_registry_csv(site, text.splitlines(keepends=True))
+
+
 @router.get("/units", response=UnitPage)
 def list_units(request: HttpRequest, site: int | None = None, limit: int = 50, offset: int = 0):
     units = units_for(request.auth).order_by("-id")

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from distretto.accounts.scoping import principal_for_user
 from distretto.core.errors import DomainError
-from distretto.energy import anomalies, ingestion, services
+from distretto.energy import anomalies, ingestion, registry, services
 from distretto.energy.access import (
     anomalies_for,
     managed_sites,
@@ -285,7 +285,21 @@ def rejections_page(request: HttpRequest, site_id: int) -> HttpResponse:
     principal = _principal(request)
     if request.method == "POST":
         pending = rejections_for(principal).filter(site=site, status=RejectedReading.Status.OPEN)
-        if request.POST.get("action") == "dismiss":
+        if request.POST.get("action") == "registry":
+            upload = request.FILES.get("file")
+            try:
+                if upload is None:
+                    raise DomainError(_("Choose a CSV file."))
+                lines = upload.read().decode("utf-8-sig").splitlines(keepends=True)
+                counts = registry.import_registry_csv(site, lines)
+            except (DomainError, UnicodeDecodeError) as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("%(units)d units and %(meters)d meters created or updated.") % counts,
+                )
+        elif request.POST.get("action") == "dismiss":
             pending.filter(pk=request.POST.get("id")).update(
                 status=RejectedReading.Status.DISMISSED
             )

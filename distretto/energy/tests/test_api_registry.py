@@ -142,3 +142,19 @@ def test_registry_csv_import(actors, site):
     meter = Meter.objects.get(external_id="AA01")
     assert meter.unit.name == "Interno 9" and str(meter.k_factor) == "1.08000000"
     assert Meter.objects.get(external_id="GAS1").unit_of_measure == "Sm3"
+
+
+def test_registry_csv_through_the_api_is_all_or_nothing(actors, api_as, site):
+    api = api_as(actors.energy_manager)
+    good = "type,name,kind,area_m2,millesimi_heat,external_id\nunit,Interno 2,dwelling,60,80,\n"
+    response = api.post(f"energy/sites/{site.pk}/registry.csv", good)
+    assert response.json() == {"units": 1, "meters": 0}
+    bad = "type,name,kind,external_id\nmeter,Interno 2,hca,X1\nmeter,Nessuno,hca,X2\n"
+    response = api.post(f"energy/sites/{site.pk}/registry.csv", bad)
+    assert response.status_code == 422
+    assert "Line 3" in error_of(response)["message"]
+    assert not Meter.objects.filter(external_id="X1").exists()
+    assert (
+        api_as(actors.outsider).post(f"energy/sites/{site.pk}/registry.csv", good).status_code
+        == 404
+    )

@@ -128,3 +128,16 @@ def test_dashboard_charts_and_csv_upload_with_progress(page, actors, site, hca, 
     page.wait_for_function("document.getElementById('upload-status').textContent.includes('12')")
     status = page.locator("#upload-status").inner_text()
     assert "13" in status and "12" in status
+
+
+def test_registry_import_from_the_page(actors, site):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "anagrafica.csv",
+        b"type,name,kind,area_m2,millesimi_heat,external_id,kq,kc\n"
+        b"unit,Interno 7,dwelling,70,100,,,\nmeter,Interno 7,hca,,,R7-1,1.1,0.95\n",
+    )
+    client = client_for(actors.energy_manager)
+    client.post(f"/energy/sites/{site.pk}/rejections/", {"action": "registry", "file": upload})
+    assert site.meters.get(external_id="R7-1").unit.name == "Interno 7"
