@@ -83,4 +83,5 @@ class AnomalyAdmin(admin.ModelAdmin):
     list_filter = ["rule", "severity"]
     raw_id_fields = ["unit", "meter", "gateway", "acknowledged_by"]
 
+
 from distretto.energy import allocation_admin  # noqa: E402,F401  (heating-cost allocation)
