@@ -32,6 +32,9 @@ from distretto.territory.models import Comune, District
 
 SITE_NAME = "Complesso Innovenergy — Via Mazzini"
 RESIDENT = "residente"
+# What `distretto demo` prints as the way in.
+DEMO_LINKS = [("energy", "/energy/"), ("heating costs", "/energy/allocations/")]
+DEMO_LOGINS = [(RESIDENT, "Residente · Complesso Innovenergy, Campobasso")]
 HCA_SET_DATE = (12, 31)  # allocators restart from zero on 1 January
 # Mean outdoor temperature of Campobasso by month (°C), a climatology for the demo.
 MONTHLY_MEAN = {10: 13.6, 11: 8.9, 12: 5.2, 1: 3.9, 2: 4.4, 3: 7.3, 4: 10.6}
