@@ -31,7 +31,7 @@ test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n $${PYTEST_WORKERS:-2} --dist loadfile $(PYTEST_ARGS)
 
 bench: $(DEV_STAMP)
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 messages: $(STAMP)
 	cd distretto && ../$(BIN)/django-admin makemessages -l it -l en --ignore 'static/*'

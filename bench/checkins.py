@@ -30,6 +30,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _harness import free_port, percentile, postgres_reachable, psql
+
 PROJECT = Path(__file__).resolve().parent.parent
 BENCH_DB = "distretto_bench_checkins"
 QUICK = "--quick" in sys.argv or os.environ.get("BENCH_QUICK") == "1"
@@ -41,28 +43,6 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "6"))
 TARGET_RATIO = 0.5
 # Venues spread over a valley about 30 km long (Valle Maira, Cuneo).
 ORIGIN = (44.4667, 7.3667)
-
-
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), 1):
-            return shutil.which("psql") is not None
-    except OSError:
-        return False
-
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def setup_data() -> tuple[list[str], list[tuple[int, float, float]]]:
@@ -202,11 +182,6 @@ def shares(counter: Counter) -> str:
         f"{'accepted' if key == 201 else key} {count / total:.0%}"
         for key, count in counter.most_common()
     )
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
 def main() -> int:

@@ -29,7 +29,6 @@ import datetime as dt
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+from _harness import postgres_reachable, psql
 
 PROJECT = Path(__file__).resolve().parent.parent
 BENCH_DB = "distretto_bench_allocation"
@@ -51,22 +52,6 @@ def sizes() -> tuple[int, int]:
     if "--quick" in sys.argv or os.environ.get("BENCH_QUICK"):
         return 100, 10
     return int(os.environ.get("BENCH_UNITS", "1000")), 10
-
-
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), 1):
-            return shutil.which("psql") is not None
-    except OSError:
-        return False
-
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-    )
 
 
 def season_buckets(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[dt.date]]:

@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _harness import free_port, postgres_reachable, psql
+
 PROJECT = Path(__file__).resolve().parent.parent
 BENCH_DB = "distretto_bench_energy"
 METERS = int(os.environ.get("BENCH_METERS", "1000"))
@@ -48,28 +50,6 @@ PER_REQUEST = int(os.environ.get("BENCH_PER_REQUEST", "50000"))
 GATEWAYS = 2
 RADIATORS_PER_UNIT = 4
 SEASON_START = dt.datetime(2025, 10, 15, tzinfo=dt.UTC)
-
-
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), 1):
-            return shutil.which("psql") is not None
-    except OSError:
-        return False
-
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- Inside one backend (a child process with its DATABASE_URL) --------------------------------

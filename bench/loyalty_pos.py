@@ -24,34 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from _harness import free_port, percentile, postgres_reachable, psql
+
 PROJECT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "distretto_bench_loyalty"
 CLIENT_COUNTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "8,32").split(",")]
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CARDS = 2000
-
-
-def postgres_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), 1):
-            return shutil.which("psql") is not None
-    except OSError:
-        return False
-
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def setup_data() -> tuple[str, list[str]]:
@@ -130,11 +110,6 @@ async def run_clients(url: str, token: str, numbers: list[str], clients: int, ta
     await asyncio.gather(*(till(i) for i in range(clients)))
     elapsed = time.perf_counter() - started
     return len(latencies) / elapsed, latencies, accepted, errors
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
 def check_postings(accepted: dict[str, int]) -> tuple[int, int]:

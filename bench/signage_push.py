@@ -31,6 +31,8 @@ import textwrap
 import time
 from pathlib import Path
 
+from _harness import free_port, percentile
+
 PROJECT = Path(__file__).resolve().parent.parent
 QUICK = "--quick" in sys.argv
 PLAYERS = [
@@ -94,12 +96,6 @@ BASELINE_SERVER = textwrap.dedent(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def raise_fd_limit(wanted: int) -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
@@ -113,11 +109,6 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
 
 
 def wait_for_port(port: int, process: subprocess.Popen) -> None:
