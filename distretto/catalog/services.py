@@ -351,6 +351,22 @@ def offer_service(
     return offer
 
 
+def list_service(
+    venue: Business, service_type: ServiceType | str, *, opening_hours: dict
+) -> VenueService:
+    """Offer a service at ``venue`` with these hours, keeping the contact and notes an
+    editor gave it: for apps that own the hours of an offer (``multiservice``)."""
+    if not isinstance(service_type, ServiceType):
+        service_type = get_service_type(service_type)
+    offer = VenueService.objects.filter(venue=venue, service_type=service_type).first()
+    offer = offer or VenueService(venue=venue, service_type=service_type)
+    offer.opening_hours = opening_hours or {}
+    offer.active = True
+    offer.full_clean(validate_unique=False)
+    offer.save()
+    return offer
+
+
 def withdraw_service(venue: Business, service_type: ServiceType | str) -> None:
     if not isinstance(service_type, ServiceType):
         service_type = get_service_type(service_type)

@@ -247,11 +247,12 @@ def _shops(district: District) -> list[MultiserviceShop]:
             shop.nearest_grocery_name, shop.nearest_grocery_km = nearest[0].name, nearest[1]
             shop.save(update_fields=["nearest_grocery_name", "nearest_grocery_km"])
         for code in codes:
-            ShopService.objects.get_or_create(
+            offer, _created = ShopService.objects.get_or_create(
                 shop=shop,
                 service_type=catalog.get_service_type(code),
                 defaults={"opening_hours": MORNINGS if code in MORNING_SERVICES else {}},
             )
+            catalog.list_service(business, offer.service_type, opening_hours=offer.opening_hours)
         shops.append(shop)
     return shops
 

@@ -170,7 +170,10 @@ def set_shop_service(
     service.opening_hours = opening_hours or {}
     service.since = since
     service.full_clean()
-    service.save()
+    with transaction.atomic():
+        service.save()
+        # The information point lists what each venue offers: keep it in step.
+        catalog.list_service(shop.business, service_type, opening_hours=service.opening_hours)
     return service
 
 
@@ -178,9 +181,11 @@ def remove_shop_service(principal: Principal, shop: MultiserviceShop, code: str)
     require_write(principal)
     if not shops_for(principal, record=True).filter(pk=shop.pk).exists():
         raise NotFound(_("No shop with id %(id)s.") % {"id": shop.pk})
-    deleted, _rows = ShopService.objects.filter(shop=shop, service_type__code=code).delete()
-    if not deleted:
-        raise NotFound(_("The shop does not offer %(code)s.") % {"code": code})
+    with transaction.atomic():
+        deleted, _rows = ShopService.objects.filter(shop=shop, service_type__code=code).delete()
+        if not deleted:
+            raise NotFound(_("The shop does not offer %(code)s.") % {"code": code})
+        catalog.withdraw_service(shop.business, code)
 
 
 def shop_summary(shop: MultiserviceShop) -> dict:

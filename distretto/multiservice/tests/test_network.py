@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from distretto.catalog import services as catalog
 from distretto.multiservice.models import MultiserviceShop
 from distretto.testing import BusinessFactory, ComuneFactory, error_of
 
@@ -95,6 +96,16 @@ def test_services_are_catalogue_types_with_their_own_hours(api_as, actors, netwo
     gone = api_as(actors.merchant).delete(url)
     assert gone.status_code == 204
     assert api_as(actors.outsider).delete(url).status_code == 404
+
+
+def test_a_shops_services_are_listed_at_the_information_point(api_as, actors, network_shop):
+    hours = {"sat": [["09:00", "12:00"]]}
+    url = f"multiservice/shops/{network_shop.pk}/services/parcel_pickup"
+    assert api_as(actors.merchant).put(url, {"opening_hours": hours}).status_code == 200
+    listed = catalog.venue_services(actors.shop).get(service_type__code="parcel_pickup")
+    assert listed.opening_hours == hours
+    assert api_as(actors.merchant).delete(url).status_code == 204
+    assert not catalog.venue_services(actors.shop).filter(service_type__code="parcel_pickup")
 
 
 def test_the_network_is_public(network_shop):
