@@ -11,8 +11,12 @@ import datetime as dt
 import json
 
 from asgiref.sync import sync_to_async
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -24,8 +28,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from pydantic import ValidationError as SchemaValidationError
 
-from distretto.accounts.scoping import principal_for_user
+from distretto.accounts.models import Role
+from distretto.accounts.scoping import Principal, districts_for, principal_for_user
 from distretto.core.errors import DomainError
 from distretto.energy import anomalies, ingestion, registry, services
 from distretto.energy.access import (
@@ -35,7 +41,10 @@ from distretto.energy.access import (
     rejections_for,
     units_for,
 )
-from distretto.energy.models import RejectedReading, Site
+from distretto.energy.forms import MeterEditForm, MeterForm, SiteForm, UnitEditForm, UnitForm
+from distretto.energy.models import Meter, RejectedReading, Site, Unit
+from distretto.energy.schemas import MeterIn, MeterPatch, SiteIn, UnitIn, UnitPatch
+from distretto.territory.models import Comune, District
 
 GRANULARITY_LABELS = {"hour": "Hour", "day": "Day", "month": "Month"}
 
@@ -102,7 +111,15 @@ def site_list(request: HttpRequest) -> HttpResponse:
     own_units = units_for(principal).filter(occupant=request.user)
     if not sites.exists() and own_units.exists():
         return redirect("energy:unit", unit_id=own_units.first().pk)
-    return render(request, "energy/sites.html", {"sites": sites, "own_units": own_units})
+    return render(
+        request,
+        "energy/sites.html",
+        {
+            "sites": sites,
+            "own_units": own_units,
+            "can_create_site": _site_districts(principal).exists(),
+        },
+    )
 
 
 @login_required
@@ -357,3 +374,173 @@ async def upload_readings(request: HttpRequest, site_id: int) -> HttpResponse:
             yield json.dumps(update) + "\n"
 
     return StreamingHttpResponse(lines(), content_type="application/x-ndjson")
+
+
+# --- Meter registry: sites, units and meters by page --------------------------------------------
+#
+# The pages accept exactly what the API accepts: the form's typed values go through
+# the API's schemas, then to the same service and registry functions; whatever
+# those refuse is shown on the form, and nothing is written.
+
+REGISTRY_ERRORS = (DomainError, ModelValidationError, SchemaValidationError)
+
+
+def _site_districts(principal: Principal) -> QuerySet:
+    """Districts the caller may add a site to, as ``POST /api/v1/energy/sites`` decides."""
+    managed = districts_for(principal, manage=True).values("pk")
+    energy = principal.ids(Role.ENERGY_MANAGER, "district")
+    return District.objects.filter(Q(pk__in=managed) | Q(pk__in=energy)).order_by("name")
+
+
+def _managed_units(request: HttpRequest) -> QuerySet:
+    return Unit.objects.filter(site__in=managed_sites(_principal(request)))
+
+
+def _filled(data: dict) -> dict:
+    """Form values the user gave; left out like absent JSON keys, so schema defaults apply."""
+    return {name: value for name, value in data.items() if value not in (None, "")}
+
+
+def _show_error(form: forms.Form, error: Exception) -> None:
+    """Put a schema, domain or model error on the field it names (or on the form)."""
+    if isinstance(error, SchemaValidationError):
+        items = [(e["loc"][0] if e["loc"] else None, [e["msg"]]) for e in error.errors()]
+    elif isinstance(error, DomainError):
+        items = [(error.field, [error.message])]
+    elif hasattr(error, "error_dict"):
+        items = list(error.message_dict.items())
+    else:
+        items = [(None, error.messages)]
+    for field, texts in items:
+        form.add_error(field if field in form.fields else None, texts)
+
+
+@login_required
+def registry_site_new(request: HttpRequest) -> HttpResponse:
+    """A new site in one of the districts the caller manages."""
+    districts = _site_districts(_principal(request))
+    if not districts.exists():
+        raise Http404
+    form = SiteForm(request.POST or None, districts=districts)
+    if request.method == "POST" and form.is_valid():
+        data = _filled(form.cleaned_data)
+        data["district"] = data["district"].pk
+        try:
+            fields = SiteIn.model_validate(data).dict()
+            district = districts.get(pk=fields.pop("district"))
+            site = services.create_site(
+                district, {k: v for k, v in fields.items() if v is not None}
+            )
+        except REGISTRY_ERRORS as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, _("Site %(name)s created.") % {"name": site.name})
+            return redirect("energy:registry", site_id=site.pk)
+    provinces = districts.exclude(comune__isnull=True).values("comune__province")
+    return render(
+        request,
+        "energy/registry_site.html",
+        {
+            "form": form,
+            "comuni": Comune.objects.filter(province__in=provinces).order_by("name"),
+        },
+    )
+
+
+def _create_unit(site: Site, form: UnitForm) -> Unit | None:
+    try:
+        fields = UnitIn.model_validate({**_filled(form.cleaned_data), "site": site.pk}).dict()
+        del fields["site"], fields["occupant"]
+        return services.create_unit(site, fields)
+    except REGISTRY_ERRORS as error:
+        _show_error(form, error)
+        return None
+
+
+def _create_meter(site: Site, form: MeterForm) -> Meter | None:
+    data = _filled(form.cleaned_data)
+    unit, old = data.pop("unit", None), data.pop("replaces", None)
+    data.update(site=site.pk, unit=unit and unit.pk, replaces=old and old.pk)
+    try:
+        fields = MeterIn.model_validate(data).dict()
+        del fields["site"], fields["replaces"]
+        fields["unit"] = unit
+        with transaction.atomic():
+            meter = services.create_meter(site, fields)
+            if old is not None:
+                registry.replace_meter(old, meter)
+        return meter
+    except REGISTRY_ERRORS as error:
+        _show_error(form, error)
+        return None
+
+
+@login_required
+def registry_page(request: HttpRequest, site_id: int) -> HttpResponse:
+    """A site's units and meters, with forms to add them."""
+    site = _site(request, site_id)
+    unit_form = UnitForm(prefix="unit")
+    meter_form = MeterForm(site=site, prefix="meter")
+    action = request.POST.get("action")
+    if request.method == "POST" and action == "unit":
+        unit_form = UnitForm(request.POST, prefix="unit")
+        if unit_form.is_valid() and (unit := _create_unit(site, unit_form)):
+            messages.success(request, _("Unit %(name)s added.") % {"name": unit.name})
+            return redirect("energy:registry", site_id=site.pk)
+    elif request.method == "POST" and action == "meter":
+        meter_form = MeterForm(request.POST, site=site, prefix="meter")
+        if meter_form.is_valid() and (meter := _create_meter(site, meter_form)):
+            messages.success(request, _("Meter %(id)s added.") % {"id": meter.external_id})
+            return redirect("energy:registry", site_id=site.pk)
+    return render(
+        request,
+        "energy/registry.html",
+        {
+            "site": site,
+            "units": site.units.select_related("occupant").order_by("name"),
+            "meters": site.meters.select_related("unit").order_by("unit__name", "kind"),
+            "unit_form": unit_form,
+            "meter_form": meter_form,
+        },
+    )
+
+
+@login_required
+def registry_unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = get_object_or_404(_managed_units(request).select_related("site"), pk=unit_id)
+    initial = {name: getattr(unit, name) for name in UnitEditForm.base_fields}
+    form = UnitEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fields = UnitPatch.model_validate(form.cleaned_data).dict(exclude_unset=True)
+            registry.update(unit, fields)
+        except REGISTRY_ERRORS as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, _("Unit %(name)s saved.") % {"name": unit.name})
+            return redirect("energy:registry", site_id=unit.site_id)
+    unit.refresh_from_db(fields=["name"])  # a refused edit leaves the heading as it was
+    return render(request, "energy/registry_unit.html", {"unit": unit, "form": form})
+
+
+@login_required
+def registry_meter_edit(request: HttpRequest, meter_id: int) -> HttpResponse:
+    managed = Meter.objects.filter(site__in=managed_sites(_principal(request)))
+    meter = get_object_or_404(managed.select_related("site"), pk=meter_id)
+    initial = {name: getattr(meter, name) for name in MeterEditForm.base_fields}
+    form = MeterEditForm(request.POST or None, initial=initial, site=meter.site)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        unit = data["unit"]
+        data["unit"] = unit and unit.pk
+        try:
+            fields = MeterPatch.model_validate(data).dict(exclude_unset=True)
+            fields["unit"] = unit
+            registry.update(meter, fields)
+        except REGISTRY_ERRORS as error:
+            _show_error(form, error)
+        else:
+            messages.success(request, _("Meter %(id)s saved.") % {"id": meter.external_id})
+            return redirect("energy:registry", site_id=meter.site_id)
+    meter.refresh_from_db(fields=["external_id"])
+    return render(request, "energy/registry_meter.html", {"meter": meter, "form": form})
