@@ -61,7 +61,12 @@ class UnitEditForm(forms.Form):
     area_m2 = forms.DecimalField(label=_("Floor area (m²)"), localize=True)
     millesimi_heat = forms.DecimalField(label=_("Heat-requirement thousandths"), localize=True)
     millesimi_property = forms.DecimalField(label=_("Property thousandths"), localize=True)
-    declared_empty = forms.BooleanField(label=_("Declared empty"), required=False)
+    declared_empty = forms.BooleanField(
+        label=_("Declared empty"),
+        required=False,
+        # Stacked forms stretch their inputs; a checkbox stays at the left.
+        widget=forms.CheckboxInput(attrs={"style": "align-self:flex-start"}),
+    )
     empty_since = forms.DateField(label=_("Empty since"), required=False, widget=DATE_INPUT)
 
 

@@ -27,6 +27,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaValidationError
 
@@ -401,10 +402,32 @@ def _filled(data: dict) -> dict:
     return {name: value for name, value in data.items() if value not in (None, "")}
 
 
+# The schemas' bounds, said in the page's language (pydantic speaks English only).
+SCHEMA_MESSAGES = {
+    "less_than_equal": (
+        "le",
+        gettext_lazy("Ensure this value is less than or equal to %(limit)s."),
+    ),
+    "greater_than_equal": (
+        "ge",
+        gettext_lazy("Ensure this value is greater than or equal to %(limit)s."),
+    ),
+    "greater_than": ("gt", gettext_lazy("Ensure this value is greater than %(limit)s.")),
+}
+
+
+def _schema_message(error: dict) -> str:
+    known = SCHEMA_MESSAGES.get(error["type"])
+    if known is None:
+        return error["msg"]
+    bound, text = known
+    return str(text) % {"limit": error.get("ctx", {}).get(bound)}
+
+
 def _show_error(form: forms.Form, error: Exception) -> None:
     """Put a schema, domain or model error on the field it names (or on the form)."""
     if isinstance(error, SchemaValidationError):
-        items = [(e["loc"][0] if e["loc"] else None, [e["msg"]]) for e in error.errors()]
+        items = [(e["loc"][0] if e["loc"] else None, [_schema_message(e)]) for e in error.errors()]
     elif isinstance(error, DomainError):
         items = [(error.field, [error.message])]
     elif hasattr(error, "error_dict"):

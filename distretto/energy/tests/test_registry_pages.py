@@ -145,8 +145,12 @@ def test_a_bad_value_shows_the_error_and_writes_nothing(actors, site, flat, shop
         },
     )
     assert response.status_code == 200
-    error = response.context["unit_form"].errors["millesimi_heat"][0]
-    assert "1000" in error and error in response.content.decode()
+    # The API schema's bound, said in Italian next to the field.
+    error = "Assicurati che questo valore sia minore o uguale a 1000."
+    assert response.context["unit_form"].errors["millesimi_heat"] == [error]
+    assert f'<strong class="error" id="id_unit-millesimi_heat_error">{error}</strong>' in (
+        response.content.decode()
+    )
 
     response = client.post(
         f"/energy/sites/{site.pk}/registry/",
