@@ -14,8 +14,8 @@ from distretto.accounts.scoping import Principal
 from distretto.signage.models import Display
 
 
-def display_principal(request: HttpRequest, raw_token: str) -> Principal | None:
-    """The principal of an active display token, with ``request.display`` set."""
+def display_of(raw_token: str) -> tuple[Principal, Display] | None:
+    """The principal of an active display token and its display, or None."""
     api_token = tokens.authenticate(raw_token)
     if api_token is None or api_token.kind != ApiToken.Kind.DISPLAY:
         return None
@@ -24,8 +24,15 @@ def display_principal(request: HttpRequest, raw_token: str) -> Principal | None:
     display = Display.objects.select_related("district").filter(pk=api_token.device_id).first()
     if display is None:
         return None
-    request.display = display
-    principal = Principal(token=api_token, via="api")
+    return Principal(token=api_token, via="api"), display
+
+
+def display_principal(request: HttpRequest, raw_token: str) -> Principal | None:
+    """The principal of an active display token, with ``request.display`` set."""
+    found = display_of(raw_token)
+    if found is None:
+        return None
+    principal, request.display = found
     request.principal = principal
     return principal
 

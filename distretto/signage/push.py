@@ -325,16 +325,21 @@ async def stream(display_id: int, district_id: int) -> AsyncIterator[bytes]:
     sub = await _hub.subscribe(display_id, district_id)
     try:
         yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
+        loop = asyncio.get_running_loop()
         while True:
             if not sub.wake.is_set():
+                # A timer that sets the flag, not wait_for: wait_for makes a task per
+                # wait, and thousands of idle streams would each hold one.
+                timer = loop.call_later(KEEPALIVE_S, sub.wake.set)
                 try:
-                    await asyncio.wait_for(sub.wake.wait(), KEEPALIVE_S)
-                except TimeoutError:
-                    yield b": keep-alive\n\n"
-                    continue
+                    await sub.wake.wait()
+                finally:
+                    timer.cancel()
             sub.wake.clear()
             if sub.pending is not None:
                 event, sub.pending = sub.pending, None
                 yield event
+            else:  # woken by the timer: nothing happened for KEEPALIVE_S
+                yield b": keep-alive\n\n"
     finally:
         _hub.unsubscribe(sub)

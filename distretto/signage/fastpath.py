@@ -1,0 +1,264 @@
+"""The player's two hot paths served without Django's request machinery.
+
+After an edit every connected totem gets the event and may fetch its manifest at the
+same moment; through Django each of those requests costs the whole middleware stack,
+a sync thread and a database round trip for the token. This raw ASGI wrapper, in
+front of Django, answers exactly
+
+- ``GET /api/v1/signage/player/manifest`` (display token; ETag, ``If-None-Match`` → 304)
+- ``GET /api/v1/signage/player/events`` (Server-Sent Events; token also as ``?token=``)
+
+on the event loop, with the same bodies, headers that matter and error envelope as
+the ninja handlers in api.py (which stay as the reference and serve any other method).
+Everything else goes to Django untouched.
+
+- Tokens: an in-process cache maps the token's SHA-256 digest to its display for
+  ``SIGNAGE_TOKEN_CACHE_S`` seconds (default 5). For the manifest, a revoked token
+  (or a deleted display) therefore keeps working for at most that long on a process
+  that saw it recently; then the next request goes to the database
+  (``tokens.authenticate`` in a worker thread), which also refreshes the token's
+  ``last_used_at`` as before (at most once a minute). Opening the event stream always
+  checks the database (and refreshes the cache): it happens once per player start,
+  not in the burst after an edit. Unknown tokens are never cached. As before, a
+  stream already open is not cut when its token is revoked.
+- Manifests come from the push hub's per-display cache (what it just pushed to the
+  display's stream) and are computed in a worker thread only when the display has no
+  fresh entry there, as in api.py.
+- Logging: one ``request`` line per request on the ``distretto.request`` logger, with
+  the fields of ``RequestLogMiddleware`` (``X-Request-ID`` is honoured and returned).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+import uuid
+from urllib.parse import parse_qsl
+
+from asgiref.sync import sync_to_async
+from django.db import connection
+
+from distretto.accounts.tokens import digest
+from distretto.signage import push, services
+from distretto.signage.auth import display_of
+from distretto.signage.models import Display
+from distretto.signage.schemas import ManifestOut
+
+log = logging.getLogger("distretto.request")
+
+MANIFEST_PATH = "/api/v1/signage/player/manifest"
+EVENTS_PATH = "/api/v1/signage/player/events"
+TOKEN_CACHE_S = float(os.environ.get("SIGNAGE_TOKEN_CACHE_S", "5"))
+TOKEN_CACHE_MAX = 50_000  # more displays than any district has; bounds a token flood
+
+# Django's SecurityMiddleware and XFrameOptionsMiddleware defaults, as on every answer.
+COMMON_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+UNAUTHENTICATED = json.dumps(
+    {
+        "error": {
+            "code": "unauthenticated",
+            "message": "Send a valid token: Authorization: Bearer <token>.",
+            "field": None,
+        }
+    }
+).encode()
+
+
+class Player:
+    """An authenticated display token: what the fast path needs to know of it."""
+
+    __slots__ = ("display_id", "district_id", "expires", "principal")
+
+    def __init__(self, display_id: int, district_id: int, principal: str) -> None:
+        self.display_id = display_id
+        self.district_id = district_id
+        self.principal = principal  # as RequestLogMiddleware logs it: "display:<token id>"
+        self.expires = time.monotonic() + TOKEN_CACHE_S
+
+
+_players: dict[str, Player] = {}
+
+
+def _lookup(raw_token: str) -> Player | None:
+    """The display behind an active display token, from the database (worker thread)."""
+    try:
+        found = display_of(raw_token)
+    finally:
+        connection.close()  # a pool thread, not a request: keep no connection open
+    if found is None:
+        return None
+    principal, display = found
+    return Player(display.pk, display.district_id, str(principal))
+
+
+async def authenticate(raw_token: str, *, fresh: bool = False) -> Player | None:
+    """The cached display of ``raw_token`` or, past the TTL (or if ``fresh``), a
+    database check, whose answer is cached."""
+    if not raw_token:
+        return None
+    key = digest(raw_token)
+    player = _players.get(key)
+    if not fresh and player is not None and player.expires > time.monotonic():
+        return player
+    player = await sync_to_async(_lookup, thread_sensitive=False)(raw_token)
+    if player is None:
+        _players.pop(key, None)
+        return None
+    if len(_players) >= TOKEN_CACHE_MAX:
+        _players.clear()
+    _players[key] = player
+    return player
+
+
+def _compute_manifest(display_id: int) -> tuple[str, bytes] | None:
+    """The manifest computed now (worker thread), as api.py does without a pushed one."""
+    try:
+        display = Display.objects.select_related("district").filter(pk=display_id).first()
+        if display is None:
+            return None
+        manifest = services.manifest_for(display)
+        return manifest.version, ManifestOut(**manifest.body).model_dump_json().encode()
+    finally:
+        connection.close()
+
+
+class PlayerFastPath:
+    """ASGI middleware: the player's manifest and event stream; the rest to ``app``."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path = scope["path"]
+            if path in (MANIFEST_PATH, EVENTS_PATH):
+                await self.handle(scope, receive, send, path == EVENTS_PATH)
+                return
+        await self.app(scope, receive, send)
+
+    async def handle(self, scope, receive, send, events: bool) -> None:
+        started = time.perf_counter()
+        headers = dict(scope["headers"])  # lower-case names; the last of repeated ones
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1") or uuid.uuid4().hex[:16]
+        # A stream is opened once per player start, and held for hours: check its token
+        # in the database every time, so that a revoked token gets no new stream.
+        player = await authenticate(bearer(headers.get(b"authorization", b"")), fresh=events)
+        if player is None and events:
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            player = await authenticate(query.get("token", ""), fresh=True)
+        extra = [(b"x-request-id", request_id.encode("latin-1")), *COMMON_HEADERS]
+        if player is None:
+            status = 401
+            await unauthenticated(send, extra)
+        elif events:
+            status = 200
+            log_request(request_id, scope, status, started, player.principal)
+            await serve_events(player, receive, send, extra)
+            return
+        else:
+            status = await serve_manifest(player, headers, send, extra)
+        log_request(request_id, scope, status, started, player and player.principal)
+
+
+def bearer(value: bytes) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header, as ninja's HttpBearer."""
+    parts = value.decode("latin-1").split(" ")
+    if len(parts) < 2 or parts[0].lower() != "bearer":
+        return ""
+    return " ".join(parts[1:])
+
+
+async def serve_manifest(player: Player, headers: dict, send, extra: list) -> int:
+    pushed = push.pushed_manifest(player.display_id)
+    if pushed is not None:  # just pushed to this totem's stream: no need to recompute
+        version, body = pushed.version, pushed.json
+    else:
+        computed = await sync_to_async(_compute_manifest, thread_sensitive=False)(player.display_id)
+        if computed is None:  # the display went away since its token was cached
+            await unauthenticated(send, extra)
+            return 401
+        version, body = computed
+    etag = f'"{version}"'
+    own = [(b"etag", etag.encode()), (b"cache-control", b"no-cache"), *extra]
+    sent = headers.get(b"if-none-match", b"").decode("latin-1")
+    if etag in [tag.strip() for tag in sent.split(",")]:
+        await respond(send, 304, b"", [], own)
+        return 304
+    await respond(send, 200, body, [(b"content-type", b"application/json")], own)
+    return 200
+
+
+async def serve_events(player: Player, receive, send, extra: list) -> None:
+    """The hub's stream for this display until the player goes away."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"text/event-stream"),
+                (b"cache-control", b"no-cache"),
+                (b"x-accel-buffering", b"no"),  # nginx: do not buffer the stream
+                *extra,
+            ],
+        }
+    )
+    # uvicorn drops sends to a client that has gone: learn of it from ``receive``.
+    streaming = asyncio.current_task()
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone = True
+        streaming.cancel()
+
+    watcher = asyncio.ensure_future(watch())
+    events = push.stream(player.display_id, player.district_id)
+    try:
+        async for chunk in events:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    except asyncio.CancelledError:
+        if not gone:
+            raise
+    finally:
+        watcher.cancel()
+        await events.aclose()
+
+
+async def unauthenticated(send, extra: list) -> None:
+    """401 with the API's error envelope, as distretto/api.py answers it."""
+    content = [(b"content-type", b"application/json; charset=utf-8")]
+    await respond(send, 401, UNAUTHENTICATED, content, [(b"www-authenticate", b"Bearer"), *extra])
+
+
+async def respond(send, status: int, body: bytes, content: list, headers: list) -> None:
+    length = [(b"content-length", str(len(body)).encode())] if status != 304 else []
+    await send(
+        {"type": "http.response.start", "status": status, "headers": content + length + headers}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def log_request(request_id: str, scope, status: int, started: float, user: str | None) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
+    log.info(
+        "request",
+        extra={
+            "request_id": request_id,
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "user": user,
+        },
+    )
