@@ -161,7 +161,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "it"
 # French and German serve tourists on the public catalogue pages; the interface
-# falls back to English where those catalogues have no translation.
+# falls back to Italian (LANGUAGE_CODE) where they have no translation.
 LANGUAGES = [("it", "Italiano"), ("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
