@@ -25,9 +25,13 @@ def _counter(at: datetime) -> int:
     return int(at.timestamp()) // STEP_S
 
 
+def _totp(secret: str) -> pyotp.TOTP:
+    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_S)
+
+
 def code_at(secret: str, at: datetime) -> str:
     """The code shown at instant ``at``."""
-    return pyotp.TOTP(secret, digits=DIGITS, interval=STEP_S).generate_otp(_counter(at))
+    return _totp(secret).generate_otp(_counter(at))
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,7 @@ class CurrentCode:
 def current(secret: str, at: datetime) -> CurrentCode:
     counter = _counter(at)
     return CurrentCode(
-        code=pyotp.TOTP(secret, digits=DIGITS, interval=STEP_S).generate_otp(counter),
+        code=_totp(secret).generate_otp(counter),
         valid_from=datetime.fromtimestamp(counter * STEP_S, UTC),
         valid_until=datetime.fromtimestamp((counter + 1) * STEP_S, UTC),
     )
@@ -51,7 +55,7 @@ def verify(secret: str, code: str, at: datetime) -> bool:
     code = (code or "").strip().replace(" ", "")
     if len(code) != DIGITS or not code.isdigit():
         return False
-    totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_S)
+    totp = _totp(secret)
     counter = _counter(at)
     return any(
         pyotp.utils.strings_equal(code, totp.generate_otp(counter + offset))

@@ -49,17 +49,6 @@ TOO_FAR = "too_far"
 COOLDOWN = "cooldown"
 IMPOSSIBLE_TRAVEL = "impossible_travel"
 
-REASONS = (
-    POINT_INACTIVE,
-    RATE_LIMITED,
-    CODE_REQUIRED,
-    INVALID_CODE,
-    LOW_ACCURACY,
-    TOO_FAR,
-    COOLDOWN,
-    IMPOSSIBLE_TRAVEL,
-)
-
 
 @dataclass(frozen=True)
 class Limits:
@@ -115,7 +104,7 @@ class History:
 
 @dataclass(frozen=True)
 class Decision:
-    reason: str  # ACCEPTED or one of REASONS
+    reason: str  # ACCEPTED or one of the rejection reasons above
     distance_m: float | None = None
     speed_kmh: float | None = None
 

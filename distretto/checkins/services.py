@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.urls import reverse
@@ -39,6 +40,7 @@ from distretto.core.errors import Conflict, Invalid
 from distretto.loyalty import services as loyalty
 from distretto.loyalty.models import Card
 from distretto.territory.models import Business, District
+from distretto.territory.validators import validate_latitude, validate_longitude
 
 SOURCE = "checkins"
 
@@ -174,9 +176,15 @@ def _fingerprint(request: dict) -> str:
 def _validate_position(lat, lon, accuracy_m) -> None:
     if (lat is None) != (lon is None):
         raise Invalid(_("Give both latitude and longitude."), field="lon" if lon is None else "lat")
-    for name, value, bound in (("lat", lat, 90), ("lon", lon, 180)):
-        if value is not None and not (math.isfinite(value) and -bound <= value <= bound):
-            raise Invalid(_("This is not a valid coordinate."), field=name)
+    for name, value, validate in (
+        ("lat", lat, validate_latitude),
+        ("lon", lon, validate_longitude),
+    ):
+        if value is not None:
+            try:
+                validate(value)  # NaN and infinities fail its range check too
+            except ValidationError as exc:
+                raise Invalid(exc.messages[0], field=name) from exc
     if accuracy_m is not None and not (math.isfinite(accuracy_m) and accuracy_m >= 0):
         raise Invalid(_("The accuracy is a distance in metres, zero or more."), field="accuracy_m")
 
@@ -419,23 +427,26 @@ def award_badges(card: Card, district: District, attempt: Attempt | None = None)
     return [{"id": b.pk, "name": b.name, "kind": b.kind} for b in new]
 
 
-def passport(card: Card) -> dict:
-    """The visitor's stamps: every venue of the district with visits, the routes with
-    their progress, and the badges earned."""
-    district = card.program.district
-    points = (
-        CheckinPoint.objects.filter(business__district=district, active=True)
-        .select_related("business__comune")
-        .order_by("business__name")
-    )
-    visits: dict[int, dict] = {}
-    for row in (
+def _visits_by_point(card: Card) -> dict[int, dict]:
+    """The card's accepted check-ins per venue: how many and the last one."""
+    rows = (
         Attempt.objects.filter(card=card, decision=Decision.ACCEPTED)
         .values("point_id")
         .annotate(count=Count("id"), last=Max("created_at"))
-    ):
-        visits[row["point_id"]] = row
-    venues = [
+    )
+    return {row["point_id"]: row for row in rows}
+
+
+def stamped_venues(card: Card, visits: dict[int, dict] | None = None) -> list[dict]:
+    """Every active venue of the card's district, with the card's visits there."""
+    if visits is None:
+        visits = _visits_by_point(card)
+    points = (
+        CheckinPoint.objects.filter(business__district=card.program.district_id, active=True)
+        .select_related("business__comune")
+        .order_by("business__name")
+    )
+    return [
         {
             "id": point.pk,
             "name": point.name,
@@ -448,6 +459,14 @@ def passport(card: Card) -> dict:
         }
         for point in points
     ]
+
+
+def passport(card: Card) -> dict:
+    """The visitor's stamps: every venue of the district with visits, the routes with
+    their progress, and the badges earned."""
+    district = card.program.district
+    visits = _visits_by_point(card)
+    venues = stamped_venues(card, visits)
     routes = []
     for route in Route.objects.filter(district=district, active=True).prefetch_related("points"):
         ids = [p.pk for p in route.points.all()]

@@ -140,8 +140,10 @@ def setup(request: HttpRequest) -> HttpResponse:
 @login_required
 def venues_geojson(request: HttpRequest, district_id: int) -> JsonResponse:
     principal = principal_for_user(request.user)
-    district = get_object_or_404(managed_districts(principal), pk=district_id)
-    venues = services.venue_totals(managed_districts(principal).filter(pk=district.pk))
+    districts = managed_districts(principal).filter(pk=district_id)
+    if not districts.exists():
+        raise Http404
+    venues = services.venue_totals(districts)
     return JsonResponse(
         {
             "type": "FeatureCollection",
@@ -251,7 +253,7 @@ def passport_page(request: HttpRequest, token: str) -> HttpResponse:
 
 def passport_geojson(request: HttpRequest, token: str) -> JsonResponse:
     card = _card(token)
-    venues = services.passport(card)["venues"]
+    venues = services.stamped_venues(card)
     return JsonResponse(
         {
             "type": "FeatureCollection",
