@@ -18,7 +18,7 @@ from distretto.core.errors import DomainError, Invalid
 from distretto.energy import allocation_pdf, allocation_services
 from distretto.energy.access import managed_sites
 from distretto.energy.allocation_access import runs_for, statement_unit_ids
-from distretto.energy.allocation_models import AllocationCost, AllocationRun
+from distretto.energy.allocation_models import AllocationCost, AllocationRun, UnitAllocation
 from distretto.energy.services import season_of
 
 OTHER_COST_ROWS = 4
@@ -33,14 +33,17 @@ def _run(request: HttpRequest, run_id: int) -> AllocationRun:
 def allocation_list(request: HttpRequest) -> HttpResponse:
     """Runs the user may see; for managers, their sites with a link to a new run."""
     principal = principal_for_user(request.user)
-    runs = runs_for(principal).select_related("site").order_by("-period_end", "-created_at")
+    runs = list(runs_for(principal).select_related("site").order_by("-period_end", "-created_at"))
     managed = set(managed_sites(principal).values_list("pk", flat=True))
-    own_results = {}
-    for run in runs:
-        if run.site_id not in managed:
-            own_results[run.pk] = list(
-                run.results.filter(unit__occupant=request.user).select_related("unit")
-            )
+    # A resident's own statements in the runs of sites they do not manage, in one query.
+    own_results: dict[int, list[UnitAllocation]] = {}
+    resident_runs = [run.pk for run in runs if run.site_id not in managed]
+    if resident_runs:
+        statements = UnitAllocation.objects.filter(
+            run__in=resident_runs, unit__occupant=request.user
+        ).select_related("unit")
+        for statement in statements:
+            own_results.setdefault(statement.run_id, []).append(statement)
     return render(
         request,
         "energy/allocation_list.html",

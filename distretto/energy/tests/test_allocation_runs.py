@@ -27,6 +27,7 @@ from distretto.core.errors import Conflict
 from distretto.energy import allocation_services, ingestion
 from distretto.energy.allocation_models import AllocationRun
 from distretto.energy.models import Meter, Site, Unit
+from distretto.energy.services import meter_consumption
 from distretto.testing import ApiClient, error_of
 
 SEASON = {"period_start": "2025-10-15", "period_end": "2026-04-15"}
@@ -216,6 +217,45 @@ class TestCreating:
         units = by_name(manager_api.post(url(tigli), season_request()).json())
         assert units["B"]["voluntary_quantity"] == "225.000"
         assert not units["B"]["estimated"]
+
+    def test_the_site_wide_read_gives_the_same_figures_as_meter_consumption(self, tigli, flats):
+        # The allocation reads a site's rollups in one pass (for speed, see
+        # site_meter_consumption); it must agree with services.meter_consumption on the
+        # current meters: replacement chains, silent meters, hours at the period's edges
+        # and month and day pieces of the period alike.
+        b1 = Meter.objects.get(external_id="B-1")
+        b2 = allocator(flats["B"], "B-1b", "1.0", "0.9")
+        b3 = allocator(flats["B"], "B-1c", "1.0", "0.9")
+        b1.replaced_by, b2.replaced_by = b2, b3
+        b1.save()
+        b2.save()
+        consume(b2, 30, MID_SEASON.replace(month=2, day=27, hour=22))
+        consume(b3, 7.25, dt.datetime(2026, 3, 1, 23, tzinfo=dt.UTC))
+        a1 = Meter.objects.get(external_id="A-1")
+        consume(a1, 4.5, dt.datetime(2025, 10, 14, 22, tzinfo=dt.UTC))  # 15 Oct, local 00:00
+        consume(a1, 1.5, dt.datetime(2025, 10, 14, 21, tzinfo=dt.UTC))  # 14 Oct, local 23:00
+        shared = Meter.objects.create(site=tigli, kind=Meter.Kind.HCA, external_id="S-1")
+        consume(shared, 9)
+        heat = Meter.objects.create(site=tigli, unit=flats["A"], kind="heat", external_id="H-A")
+        consume(heat, 500)
+
+        current = Meter.objects.filter(site=tigli, kind="hca", replaced_by__isnull=True)
+        periods = [
+            (dt.date(2025, 10, 15), dt.date(2026, 4, 16)),
+            (dt.date(2026, 1, 10), dt.date(2026, 1, 11)),
+            (dt.date(2026, 2, 27), dt.date(2026, 3, 3)),
+            (dt.date(2025, 10, 14), dt.date(2025, 10, 15)),
+        ]
+        for start, after in periods:
+            wide = allocation_services.site_meter_consumption(tigli, "hca", start, after)
+            exact = meter_consumption(current, start, after)
+            assert {pk: wide[pk] for pk in exact} == exact
+            assert not set(wide) & set(current.values_list("pk", flat=True)) - set(exact)
+        season = allocation_services.site_meter_consumption(
+            tigli, "hca", dt.date(2025, 10, 15), dt.date(2026, 4, 16)
+        )
+        assert season[b3.pk] == D("237.250")  # 200 + 30 + 7.25 through the chain
+        assert season[a1.pk] == D("104.500")
 
     def test_heat_meters_with_a_generator_meter_measure_the_network_losses(
         self, tigli, flats, manager_api
