@@ -9,6 +9,7 @@ service and shape the answer.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
@@ -284,7 +285,8 @@ def create_module(request: HttpRequest, payload: ModuleIn):
     return Status(201, services.create_module(request.auth, fields))
 
 
-def edition_out(edition: TrainingEdition) -> dict:
+def edition_out(edition: TrainingEdition, taken: int | None = None) -> dict:
+    """An edition; lists pass ``taken`` from ``services.with_seats_taken``."""
     return {
         "id": edition.pk,
         "module": edition.module.code,
@@ -293,15 +295,16 @@ def edition_out(edition: TrainingEdition) -> dict:
         "starts_on": edition.starts_on,
         "ends_on": edition.ends_on,
         "capacity": edition.capacity,
-        "seats_taken": services.seats_taken(edition),
+        "seats_taken": services.seats_taken(edition) if taken is None else taken,
         "location": edition.location,
     }
 
 
 @router.get("/training/editions", response=EditionPage)
 def list_editions(request: HttpRequest, limit: int = 50, offset: int = 0):
-    page = paginate(editions_for(request.auth).order_by("-starts_on", "-id"), limit, offset)
-    page["items"] = [edition_out(e) for e in page["items"]]
+    editions = services.with_seats_taken(editions_for(request.auth))
+    page = paginate(editions.order_by("-starts_on", "-id"), limit, offset)
+    page["items"] = [edition_out(e, e.taken) for e in page["items"]]
     return page
 
 
@@ -318,7 +321,10 @@ def create_edition(request: HttpRequest, payload: EditionIn):
     return Status(201, edition_out(services.create_edition(request.auth, fields)))
 
 
-def enrolment_out(enrolment: Enrolment) -> dict:
+def enrolment_out(enrolment: Enrolment, hours: Decimal | None = None) -> dict:
+    """An enrolment; lists pass ``hours`` from ``services.with_attended_hours``."""
+    if hours is None:
+        hours = services.attended_hours(enrolment)
     return {
         "id": enrolment.pk,
         "edition": enrolment.edition_id,
@@ -326,7 +332,7 @@ def enrolment_out(enrolment: Enrolment) -> dict:
         "business": enrolment.business_id,
         "participant": enrolment.participant,
         "status": enrolment.status,
-        "hours_attended": f"{services.attended_hours(enrolment):.1f}",
+        "hours_attended": f"{hours:.1f}",
         "completed_on": enrolment.completed_on,
         "certificate_code": enrolment.certificate_code,
     }
@@ -345,11 +351,12 @@ def enrol(request: HttpRequest, edition_id: int, payload: EnrolmentIn):
 def list_enrolments(
     request: HttpRequest, edition: int | None = None, limit: int = 50, offset: int = 0
 ):
-    enrolments = enrolments_for(request.auth).order_by("-created_at", "-id")
+    enrolments = enrolments_for(request.auth)
     if edition is not None:
         enrolments = enrolments.filter(edition=edition)
+    enrolments = services.with_attended_hours(enrolments).order_by("-created_at", "-id")
     page = paginate(enrolments, limit, offset)
-    page["items"] = [enrolment_out(e) for e in page["items"]]
+    page["items"] = [enrolment_out(e, e.hours) for e in page["items"]]
     return page
 
 

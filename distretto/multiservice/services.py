@@ -8,14 +8,13 @@ record of services delivered belong to ``catalog`` and are used only through
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,15 +73,6 @@ def service_codes() -> set[str]:
 # --- Network ----------------------------------------------------------------------------
 
 
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine) between two points, in km."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = phi2 - phi1
-    d_lambda = math.radians(lon2 - lon1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
-
-
 def nearest_other_grocery(business: Business) -> tuple[Business, Decimal] | None:
     """The closest other active grocery (or multiservice shop) on the registry, as the
     crow flies (a lower bound of the road distance)."""
@@ -93,7 +83,7 @@ def nearest_other_grocery(business: Business) -> tuple[Business, Decimal] | None
     ).exclude(pk=business.pk)
     best: tuple[Business, float] | None = None
     for other in candidates.only("name", "lat", "lon"):
-        km = distance_km(business.lat, business.lon, other.lat, other.lon)
+        km = catalog.distance_km(business.lat, business.lon, other.lat, other.lon)
         if best is None or km < best[1]:
             best = (other, km)
     if best is None:
@@ -515,6 +505,13 @@ def seats_taken(edition: TrainingEdition) -> int:
     return edition.enrolments.exclude(status=Enrolment.Status.CANCELLED).count()
 
 
+def with_seats_taken(editions: QuerySet) -> QuerySet:
+    """Editions annotated with ``taken`` (``seats_taken`` of each) in the same query."""
+    return editions.annotate(
+        taken=Count("enrolments", filter=~Q(enrolments__status=Enrolment.Status.CANCELLED))
+    )
+
+
 def enrol(
     principal: Principal, edition: TrainingEdition, business: Business, participant: str
 ) -> Enrolment:
@@ -560,6 +557,13 @@ def cancel_enrolment(principal: Principal, enrolment: Enrolment) -> Enrolment:
 
 def attended_hours(enrolment: Enrolment) -> Decimal:
     return enrolment.attendances.aggregate(total=Sum("hours"))["total"] or Decimal("0")
+
+
+def with_attended_hours(enrolments: QuerySet) -> QuerySet:
+    """Enrolments annotated with ``hours`` (``attended_hours`` of each) in the same query."""
+    return enrolments.annotate(
+        hours=Coalesce(Sum("attendances__hours"), Value(Decimal("0")), output_field=DecimalField())
+    )
 
 
 def record_attendance(

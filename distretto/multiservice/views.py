@@ -345,7 +345,7 @@ def training(request: HttpRequest) -> HttpResponse:
         "multiservice/training.html",
         {
             "modules": TrainingModule.objects.filter(active=True).order_by("title"),
-            "editions": [(e, services.seats_taken(e)) for e in editions],
+            "editions": [(e, e.taken) for e in services.with_seats_taken(editions)],
             "districts": districts,
             "today": timezone.localdate(),
         },
@@ -385,7 +385,7 @@ def edition_detail(request: HttpRequest, edition_id: int) -> HttpResponse:
         "multiservice/edition.html",
         {
             "edition": edition,
-            "enrolments": [(e, services.attended_hours(e)) for e in enrolments],
+            "enrolments": [(e, e.hours) for e in services.with_attended_hours(enrolments)],
             "seats_taken": services.seats_taken(edition),
             "businesses": Business.objects.filter(district=edition.district_id, active=True),
             "today": timezone.localdate(),

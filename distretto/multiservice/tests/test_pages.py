@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from distretto.accounts.scoping import Principal
@@ -54,6 +56,24 @@ def test_the_checkup_list_shows_only_the_callers(actors, answers):
     )
     outsider_page = signed_in(actors.outsider).get("/multiservice/checkups/").content.decode()
     assert "Panetteria Fanfulla" not in outsider_page
+
+
+def test_the_checkup_list_and_comparison_make_no_query_per_checkup(actors, answers):
+    """The newest result of each check-up comes from the prefetched results."""
+    principal = Principal(user=actors.assessor)
+    services.assess(principal, actors.shop, answers)
+    client = signed_in(actors.assessor)
+    pages = ("/multiservice/checkups/", f"/multiservice/compare/{actors.shop.pk}/")
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = [queries(url) for url in pages]
+    for _round in range(3):
+        services.assess(principal, actors.shop, answers)
+    assert [queries(url) for url in pages] == before
 
 
 def test_the_questionnaire_saves_each_step_and_submits(actors, network_shop, answers):

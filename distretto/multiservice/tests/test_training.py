@@ -6,6 +6,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -144,3 +146,40 @@ def test_enrolment_is_serialised_on_the_edition_row(actors, edition):
     with pytest.raises(Conflict):
         services.enrol(principal, edition, actors.other_shop, "C")
     assert Enrolment.objects.filter(edition=edition).count() == 2
+
+
+def test_the_lists_count_seats_and_hours_in_a_fixed_number_of_queries(
+    api_as, actors, edition, modules
+):
+    """Seats taken and hours attended come with the list query, not one query per row."""
+    trainer = api_as(actors.assessor)
+    first = enrol(trainer, edition, actors.shop, "Anna").json()["id"]
+    trainer.post(
+        f"multiservice/training/enrolments/{first}/attendance",
+        {"attended_on": str(edition.starts_on), "hours": "2.5"},
+    )
+
+    def queries(path: str) -> tuple[int, dict]:
+        with CaptureQueriesContext(connection) as captured:
+            body = trainer.get(path).json()
+        return len(captured), body
+
+    editions_before, _body = queries("multiservice/training/editions")
+    enrolments_before, _body = queries("multiservice/training/enrolments")
+    other = TrainingEdition.objects.create(
+        module=modules["marketing"],
+        district=actors.district,
+        starts_on=edition.starts_on,
+        ends_on=edition.ends_on,
+        capacity=5,
+    )
+    enrol(trainer, other, actors.shop, "Bruno")
+    enrol(trainer, other, actors.other_shop, "Carla")
+    editions_after, editions = queries("multiservice/training/editions")
+    enrolments_after, enrolments = queries("multiservice/training/enrolments")
+    assert editions_after == editions_before
+    assert enrolments_after == enrolments_before
+    seats = {item["id"]: item["seats_taken"] for item in editions["items"]}
+    assert seats == {edition.pk: 1, other.pk: 2}
+    hours = {item["participant"]: item["hours_attended"] for item in enrolments["items"]}
+    assert hours == {"Anna": "2.5", "Bruno": "0.0", "Carla": "0.0"}
