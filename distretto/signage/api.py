@@ -8,7 +8,7 @@ own manifest and event stream.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
@@ -390,14 +390,7 @@ def _report_rows(request: HttpRequest, since: date | None, until: date | None, d
     if display is not None:
         plays = plays.filter(display=display)
     tz = timezone.get_current_timezone()
-    if since is not None:
-        plays = plays.filter(
-            started_at__gte=timezone.make_aware(datetime.combine(since, time()), tz)
-        )
-    if until is not None:
-        end = datetime.combine(until + timedelta(days=1), time())
-        plays = plays.filter(started_at__lt=timezone.make_aware(end, tz))
-    return services.play_report(plays, tz)
+    return services.play_report(services.plays_between(plays, since, until, tz), tz)
 
 
 @router.get("/reports/plays", response=ReportOut)
@@ -426,14 +419,9 @@ def play_report(
 @router.get("/player/manifest", auth=display_auth, response={200: ManifestOut, 304: None})
 def player_manifest(request: HttpRequest):
     """What this totem plays now; send ``If-None-Match`` to get 304 when unchanged."""
-    pushed = push.pushed_manifest(request.display.pk)
-    if pushed is not None:  # just pushed to this totem's stream: no need to recompute
-        version, body = pushed.version, pushed.json
-    else:
-        manifest = services.manifest_for(request.display)
-        version, body = manifest.version, ManifestOut(**manifest.body).model_dump_json()
+    version, body = push.manifest_json(request.display)
     etag = f'"{version}"'
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+    if push.etag_matches(etag, request.headers.get("If-None-Match", "")):
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type="application/json")

@@ -42,10 +42,10 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from distretto.accounts.tokens import digest
-from distretto.signage import push, services
+from distretto.core.errors import DomainError
+from distretto.signage import push
 from distretto.signage.auth import display_of
 from distretto.signage.models import Display
-from distretto.signage.schemas import ManifestOut
 
 log = logging.getLogger("distretto.request")
 
@@ -61,14 +61,11 @@ COMMON_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
+# The envelope distretto/api.py's on_unauthenticated sends, built by core.errors.
 UNAUTHENTICATED = json.dumps(
-    {
-        "error": {
-            "code": "unauthenticated",
-            "message": "Send a valid token: Authorization: Bearer <token>.",
-            "field": None,
-        }
-    }
+    DomainError(
+        "Send a valid token: Authorization: Bearer <token>.", code="unauthenticated", status=401
+    ).as_dict()
 ).encode()
 
 
@@ -119,13 +116,10 @@ async def authenticate(raw_token: str, *, fresh: bool = False) -> Player | None:
 
 
 def _compute_manifest(display_id: int) -> tuple[str, bytes] | None:
-    """The manifest computed now (worker thread), as api.py does without a pushed one."""
+    """The display's manifest as api.py answers it (worker thread), or None if gone."""
     try:
         display = Display.objects.select_related("district").filter(pk=display_id).first()
-        if display is None:
-            return None
-        manifest = services.manifest_for(display)
-        return manifest.version, ManifestOut(**manifest.body).model_dump_json().encode()
+        return None if display is None else push.manifest_json(display)
     finally:
         connection.close()
 
@@ -188,8 +182,7 @@ async def serve_manifest(player: Player, headers: dict, send, extra: list) -> in
         version, body = computed
     etag = f'"{version}"'
     own = [(b"etag", etag.encode()), (b"cache-control", b"no-cache"), *extra]
-    sent = headers.get(b"if-none-match", b"").decode("latin-1")
-    if etag in [tag.strip() for tag in sent.split(",")]:
+    if push.etag_matches(etag, headers.get(b"if-none-match", b"").decode("latin-1")):
         await respond(send, 304, b"", [], own)
         return 304
     await respond(send, 200, body, [(b"content-type", b"application/json")], own)

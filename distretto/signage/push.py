@@ -284,6 +284,24 @@ def pushed_manifest(display_id: int) -> Pushed | None:
     return pushed
 
 
+def manifest_json(display) -> tuple[str, bytes]:
+    """The version and JSON body of ``display``'s manifest for the player endpoint: the
+    one just pushed to its stream if fresh, else computed now (uses the database)."""
+    pushed = pushed_manifest(display.pk)
+    if pushed is not None:  # just pushed to this totem's stream: no need to recompute
+        return pushed.version, pushed.json
+    from distretto.signage import services
+    from distretto.signage.schemas import ManifestOut
+
+    manifest = services.manifest_for(display)
+    return manifest.version, ManifestOut(**manifest.body).model_dump_json().encode()
+
+
+def etag_matches(etag: str, if_none_match: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (a 304 is due)."""
+    return etag in [tag.strip() for tag in if_none_match.split(",")]
+
+
 def publish(district_id: int) -> None:
     """Tell every process (through Redis) or this one (in-process) of a change."""
     global _redis

@@ -14,13 +14,13 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,8 +89,7 @@ def groups_named(district: District, names: list[str], *, create: bool) -> list[
 
 def issue_display_token(display: Display, by=None) -> str:
     """Revoke the display's tokens and issue a new one (returned once, stored hashed)."""
-    for token in tokens.device_tokens(display).filter(revoked_at__isnull=True):
-        tokens.revoke(token)
+    revoke_display_tokens(display)
     _token, raw = tokens.issue(
         kind=ApiToken.Kind.DISPLAY,
         name=f"Totem {display.name}"[:120],
@@ -101,6 +100,7 @@ def issue_display_token(display: Display, by=None) -> str:
 
 
 def revoke_display_tokens(display: Display) -> int:
+    """Revoke every active token of the display; how many were revoked."""
     revoked = 0
     for token in tokens.device_tokens(display).filter(revoked_at__isnull=True):
         tokens.revoke(token)
@@ -714,6 +714,18 @@ def record_plays(display: Display, records: list[dict]) -> dict:
 
 
 # --- Reports --------------------------------------------------------------------------------
+
+
+def plays_between(plays, since: date | None, until: date | None, tz) -> QuerySet:
+    """The plays started on the local days ``since`` to ``until`` (both included)."""
+    if since is not None:
+        plays = plays.filter(
+            started_at__gte=timezone.make_aware(datetime.combine(since, time()), tz)
+        )
+    if until is not None:
+        end = datetime.combine(until + timedelta(days=1), time())
+        plays = plays.filter(started_at__lt=timezone.make_aware(end, tz))
+    return plays
 
 
 def play_report(plays, tz: ZoneInfo) -> list[dict]:

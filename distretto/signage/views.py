@@ -4,7 +4,7 @@ lives in ``services`` and ``playlist``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -431,11 +431,7 @@ def report(request: HttpRequest) -> HttpResponse:
     except ValueError:
         since, until = today - timedelta(days=6), today
     tz = timezone.get_current_timezone()
-    plays = plays_for(principal).filter(
-        started_at__gte=timezone.make_aware(datetime.combine(since, time()), tz),
-        started_at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time()), tz),
-    )
-    rows = services.play_report(plays, tz)
+    rows = services.play_report(services.plays_between(plays_for(principal), since, until, tz), tz)
     if request.GET.get("format") == "csv":
         response = HttpResponse(services.report_csv(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (

@@ -136,3 +136,12 @@ def test_play_report_by_content_business_display_and_day_with_csv(
         and rows[0]["day"] == timezone.localdate().isoformat()
     )
     assert ApiClient(actors.outsider).get("signage/reports/plays").json()["count"] == 0
+    # ?since=&until= are local days, both included.
+    today = timezone.localdate()
+    day = timedelta(days=1)
+    assert (
+        manager_api.get("signage/reports/plays", {"since": today, "until": today}).json()["count"]
+        == 4
+    )
+    assert manager_api.get("signage/reports/plays", {"since": today + day}).json()["count"] == 0
+    assert manager_api.get("signage/reports/plays", {"until": today - day}).json()["count"] == 0
