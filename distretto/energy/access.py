@@ -14,6 +14,7 @@ from distretto.accounts.models import ApiToken, Role
 from distretto.accounts.scoping import Principal, districts_for
 from distretto.core.errors import Forbidden
 from distretto.energy.models import Anomaly, Gateway, Meter, RejectedReading, Site, Unit
+from distretto.territory.models import District
 
 
 def gateway_of(principal: Principal) -> Gateway | None:
@@ -24,13 +25,18 @@ def gateway_of(principal: Principal) -> Gateway | None:
     return None
 
 
-def managed_sites(principal: Principal) -> QuerySet:
-    """Sites the caller runs: managers and energy managers of their districts."""
+def site_districts(principal: Principal) -> QuerySet:
+    """Districts whose sites the caller runs (and may add sites to)."""
     if principal.is_device:
-        return Site.objects.none()
+        return District.objects.none()
     managed = districts_for(principal, manage=True).values("pk")
     energy = principal.ids(Role.ENERGY_MANAGER, "district")
-    return Site.objects.filter(Q(district__in=managed) | Q(district__in=energy))
+    return District.objects.filter(Q(pk__in=managed) | Q(pk__in=energy))
+
+
+def managed_sites(principal: Principal) -> QuerySet:
+    """Sites the caller runs: managers and energy managers of their districts."""
+    return Site.objects.filter(district__in=site_districts(principal))
 
 
 def units_for(principal: Principal) -> QuerySet:

@@ -79,11 +79,6 @@ def _today(now: dt.datetime) -> dt.date:
     return now.astimezone(services.LOCAL_TZ).date()
 
 
-def _in_season(site: Site, day: dt.date) -> bool:
-    first, after = services.season_of(site, day)
-    return first <= day < after
-
-
 def missing_data(site: Site, now: dt.datetime) -> Iterator[Finding]:
     for meter in site.meters.filter(removed_at__isnull=True, replaced_by__isnull=True):
         allowed = dt.timedelta(minutes=3 * meter.expected_interval_minutes)
@@ -113,7 +108,7 @@ def missing_data(site: Site, now: dt.datetime) -> Iterator[Finding]:
 def stuck_meter(site: Site, now: dt.datetime) -> Iterator[Finding]:
     today = _today(now)
     days = [today - dt.timedelta(days=n) for n in (2, 1)]
-    if not all(_in_season(site, d) for d in days):
+    if not all(services.in_season(site, d) for d in days):
         return
     cold = DailyWeather.objects.filter(site=site, day__in=days, degree_days__gt=5).count()
     if cold < len(days):

@@ -29,6 +29,7 @@ from distretto.energy.access import (
     meters_for,
     rejections_for,
     require_manager,
+    site_districts,
     units_for,
 )
 from distretto.energy.models import Anomaly, Meter, RejectedReading, Site
@@ -122,9 +123,7 @@ def create_site(request: HttpRequest, payload: SiteIn):
     require_write(request.auth)
     fields = payload.dict()
     district = get_in_scope(districts_for(request.auth), fields.pop("district"), "district")
-    allowed = set(districts_for(request.auth, manage=True).values_list("pk", flat=True))
-    allowed |= request.auth.ids("energy_manager", "district")
-    if district.pk not in allowed:
+    if not site_districts(request.auth).filter(pk=district.pk).exists():
         raise Forbidden("Only the district's managers may do this.", code="role_forbidden")
     fields = {k: v for k, v in fields.items() if v is not None}
     return Status(201, services.create_site(district, fields))

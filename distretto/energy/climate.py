@@ -56,8 +56,3 @@ def season_bounds(
     first = dt.date(year, *start)
     last = dt.date(year + 1 if end < start else year, *end)
     return first, last + dt.timedelta(days=1)
-
-
-def in_season(start: tuple[int, int], end: tuple[int, int], day: dt.date) -> bool:
-    first, after = season_bounds(start, end, day)
-    return first <= day < after

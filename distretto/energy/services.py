@@ -238,10 +238,8 @@ def create_gateway(site: Site, fields: dict, *, by) -> tuple[Gateway, str]:
 
 def record_weather(site: Site, days: list[tuple[dt.date, float]]) -> int:
     """Store daily mean temperatures; degree days count inside the heating season only."""
-    start = (site.season_start_month, site.season_start_day)
-    end = (site.season_end_month, site.season_end_day)
     for day, temperature in days:
-        dd = climate.daily_degree_days(temperature) if climate.in_season(start, end, day) else 0.0
+        dd = climate.daily_degree_days(temperature) if in_season(site, day) else 0.0
         DailyWeather.objects.update_or_create(
             site=site, day=day, defaults={"mean_temperature": temperature, "degree_days": dd}
         )
@@ -255,6 +253,12 @@ def season_of(site: Site, on: dt.date) -> tuple[dt.date, dt.date]:
         (site.season_end_month, site.season_end_day),
         on,
     )
+
+
+def in_season(site: Site, day: dt.date) -> bool:
+    """Whether ``day`` falls in the site's heating season."""
+    first, after = season_of(site, day)
+    return first <= day < after
 
 
 def degree_days_between(site: Site, start: dt.date, end: dt.date) -> float:

@@ -6,6 +6,7 @@ static/energy/charts.js from data embedded in the page.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import json
@@ -16,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -31,8 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaValidationError
 
-from distretto.accounts.models import Role
-from distretto.accounts.scoping import Principal, districts_for, principal_for_user
+from distretto.accounts.scoping import principal_for_user
 from distretto.core.errors import DomainError
 from distretto.energy import anomalies, ingestion, registry, services
 from distretto.energy.access import (
@@ -40,14 +40,18 @@ from distretto.energy.access import (
     managed_sites,
     meters_for,
     rejections_for,
+    site_districts,
     units_for,
 )
 from distretto.energy.forms import MeterEditForm, MeterForm, SiteForm, UnitEditForm, UnitForm
 from distretto.energy.models import Meter, RejectedReading, Site, Unit
 from distretto.energy.schemas import MeterIn, MeterPatch, SiteIn, UnitIn, UnitPatch
-from distretto.territory.models import Comune, District
+from distretto.territory.models import Comune
 
 GRANULARITY_LABELS = {"hour": "Hour", "day": "Day", "month": "Month"}
+# How many of a period's latest readings the meter page draws and lists.
+METER_CHART_READINGS = 2000
+METER_TABLE_READINGS = 200
 
 
 def _principal(request: HttpRequest):
@@ -118,7 +122,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         {
             "sites": sites,
             "own_units": own_units,
-            "can_create_site": _site_districts(principal).exists(),
+            "can_create_site": site_districts(principal).exists(),
         },
     )
 
@@ -265,7 +269,8 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 def meter_page(request: HttpRequest, meter_id: int) -> HttpResponse:
     meter = get_object_or_404(
-        meters_for(_principal(request)).select_related("site", "unit"), pk=meter_id
+        meters_for(_principal(request)).select_related("site", "unit", "replaced_by"),
+        pk=meter_id,
     )
     period = _period(request, meter.site)
     readings = meter.readings.filter(
@@ -278,14 +283,15 @@ def meter_page(request: HttpRequest, meter_id: int) -> HttpResponse:
             for r in readings.iterator()
         ]
         return _csv(f"meter-{meter.external_id}.csv", ["ts", "value", "consumption"], rows)
-    shown = list(readings[:2000])
+    # The latest readings of the period, oldest first for the chart.
+    shown = list(readings.reverse()[:METER_CHART_READINGS])[::-1]
     return render(
         request,
         "energy/meter.html",
         {
             "meter": meter,
             "period": period,
-            "readings": shown[::-1][:200],
+            "readings": shown[::-1][:METER_TABLE_READINGS],
             "chart": {
                 "labels": [
                     r.ts.astimezone(services.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") for r in shown
@@ -354,8 +360,6 @@ async def upload_readings(request: HttpRequest, site_id: int) -> HttpResponse:
     site, upload = await sync_to_async(prepare)()
     if site is None or upload is None:
         raise Http404
-    import codecs
-
     progress = ingestion.ingest_csv(
         codecs.iterdecode(upload, "utf-8-sig"), site_ids=[site.pk], submitted_by=user
     )
@@ -384,13 +388,6 @@ async def upload_readings(request: HttpRequest, site_id: int) -> HttpResponse:
 # those refuse is shown on the form, and nothing is written.
 
 REGISTRY_ERRORS = (DomainError, ModelValidationError, SchemaValidationError)
-
-
-def _site_districts(principal: Principal) -> QuerySet:
-    """Districts the caller may add a site to, as ``POST /api/v1/energy/sites`` decides."""
-    managed = districts_for(principal, manage=True).values("pk")
-    energy = principal.ids(Role.ENERGY_MANAGER, "district")
-    return District.objects.filter(Q(pk__in=managed) | Q(pk__in=energy)).order_by("name")
 
 
 def _managed_units(request: HttpRequest) -> QuerySet:
@@ -441,7 +438,7 @@ def _show_error(form: forms.Form, error: Exception) -> None:
 @login_required
 def registry_site_new(request: HttpRequest) -> HttpResponse:
     """A new site in one of the districts the caller manages."""
-    districts = _site_districts(_principal(request))
+    districts = site_districts(_principal(request)).order_by("name")
     if not districts.exists():
         raise Http404
     form = SiteForm(request.POST or None, districts=districts)

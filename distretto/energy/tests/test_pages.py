@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from distretto.energy import services
+from distretto.energy import services, views
 from distretto.energy.ingestion import store
 from distretto.energy.models import Anomaly
 from distretto.testing import browser_login
@@ -83,6 +83,19 @@ def test_meter_page_lists_raw_readings(actors, hca, with_readings):
     exported = client.get(f"/energy/meters/{hca.pk}/?format=csv&from={with_readings}")
     assert exported.content.decode().splitlines()[1].endswith(",10.0,")
     assert client_for(actors.outsider).get(f"/energy/meters/{hca.pk}/").status_code == 404
+
+
+def test_meter_page_shows_the_latest_readings_of_a_long_period(
+    actors, hca, with_readings, monkeypatch
+):
+    monkeypatch.setattr(views, "METER_CHART_READINGS", 4)
+    monkeypatch.setattr(views, "METER_TABLE_READINGS", 2)
+    client = client_for(actors.energy_manager)
+    page = client.get(f"/energy/meters/{hca.pk}/?from={with_readings}&to={with_readings}")
+    # Six readings 10, 12, ... 20: the chart draws the last four, the table the last two.
+    assert page.context["total"] == 6
+    assert page.context["chart"]["values"] == [14.0, 16.0, 18.0, 20.0]
+    assert [r.value for r in page.context["readings"]] == [20.0, 18.0]
 
 
 def test_acknowledge_from_the_dashboard(actors, site):
