@@ -14,7 +14,6 @@ from django.utils import translation
 FALLBACK = "it"
 # The languages content may be written in; Italian first (the plain field).
 CONTENT_LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "de")
-OTHER_LANGUAGES: tuple[str, ...] = tuple(lang for lang in CONTENT_LANGUAGES if lang != FALLBACK)
 
 
 def normalize(lang: str | None) -> str:

@@ -184,6 +184,10 @@ def import_products(source: bytes | str | IO, *, skip_bad: bool = False) -> Impo
     report = ImportReport()
     prepared: list[tuple[Product, bool, bool]] = []
     seen: set[tuple[str, str]] = set()
+    # One query for all rows rather than one per row; the key matches ``seen``.
+    known: dict[tuple[str, str], Product] = {}
+    for product in Product.objects.order_by("name", "region", "pk"):
+        known.setdefault((product.name.lower(), product.region), product)
     for line, row in rows:
         if "__extra__" in row:
             report.errors.append(RowError(line, None, _("more values than columns")))
@@ -194,9 +198,7 @@ def import_products(source: bytes | str | IO, *, skip_bad: bool = False) -> Impo
             if key in seen:
                 raise ValidationError(_("the same name and region appear twice in the file"))
             seen.add(key)
-            existing = Product.objects.filter(
-                name__iexact=values["name"], region=values["region"]
-            ).first()
+            existing = known.get(key)
             product = existing or Product()
             changed = existing is None or any(
                 getattr(existing, name) != value for name, value in values.items()

@@ -337,18 +337,11 @@ def offer_service(
     active: bool = True,
 ) -> VenueService:
     """Say that ``venue`` offers a service (with its own hours and contact); idempotent."""
-    if not isinstance(service_type, ServiceType):
-        service_type = get_service_type(service_type)
-    offer = VenueService.objects.filter(venue=venue, service_type=service_type).first()
-    offer = offer or VenueService(venue=venue, service_type=service_type)
-    offer.opening_hours = opening_hours or {}
+    offer = _offer(venue, service_type, opening_hours, active)
     offer.contact = contact or ""
     for lang in i18n.CONTENT_LANGUAGES:
         setattr(offer, i18n.column("notes", lang), (notes or {}).get(lang, "") or "")
-    offer.active = active
-    offer.full_clean(validate_unique=False)
-    offer.save()
-    return offer
+    return _save_offer(offer)
 
 
 def list_service(
@@ -356,18 +349,30 @@ def list_service(
 ) -> VenueService:
     """Offer a service at ``venue`` with these hours, keeping the contact and notes an
     editor gave it: for apps that own the hours of an offer (``multiservice``)."""
+    return _save_offer(_offer(venue, service_type, opening_hours, True))
+
+
+def _offer(
+    venue: Business, service_type: ServiceType | str, opening_hours: dict | None, active: bool
+) -> VenueService:
+    """The venue's offer of ``service_type`` (new if missing) with hours and state set."""
     if not isinstance(service_type, ServiceType):
         service_type = get_service_type(service_type)
     offer = VenueService.objects.filter(venue=venue, service_type=service_type).first()
     offer = offer or VenueService(venue=venue, service_type=service_type)
     offer.opening_hours = opening_hours or {}
-    offer.active = True
+    offer.active = active
+    return offer
+
+
+def _save_offer(offer: VenueService) -> VenueService:
     offer.full_clean(validate_unique=False)
     offer.save()
     return offer
 
 
 def withdraw_service(venue: Business, service_type: ServiceType | str) -> None:
+    """Stop offering a service at ``venue`` (nothing happens if it was not offered)."""
     if not isinstance(service_type, ServiceType):
         service_type = get_service_type(service_type)
     VenueService.objects.filter(venue=venue, service_type=service_type).delete()

@@ -46,6 +46,18 @@ def test_good_file_imports_and_a_second_import_changes_nothing():
     assert list(Product.objects.values_list("pk", "slug", "updated_at")) == before
 
 
+def test_a_row_matches_an_existing_product_whatever_the_case_of_its_name():
+    importing.import_products(GOOD)
+    bitto = Product.objects.get(name="Bitto")
+    report = importing.import_products(
+        "name,category,designation,region\nBITTO,cheese,PAT,Lombardia\n"
+    )
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    bitto.refresh_from_db()
+    assert (bitto.name, bitto.designation) == ("BITTO", "PAT")
+    assert Product.objects.count() == 3
+
+
 def test_bad_rows_are_reported_with_line_and_reason_and_nothing_is_imported():
     report = importing.import_products(BAD)
     assert not report.written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from distretto.catalog import services
@@ -134,3 +135,19 @@ def test_venue_services_lists_only_active_offers(actors):
     offered = services.venue_services(actors.shop)
     assert [s.service_type.code for s in offered] == ["tourist_info"]
     assert offered[0].hours() == {"sat": [["09:00", "12:00"]]}
+
+
+def test_list_service_sets_the_hours_and_keeps_what_an_editor_wrote(actors):
+    services.ensure_service_types()
+    services.offer_service(
+        actors.shop, "parcel_pickup", contact="0371 111111", notes={"it": "Al banco"}, active=False
+    )
+    services.list_service(actors.shop, "parcel_pickup", opening_hours={"mon": [["09:00", "12:00"]]})
+    offer = VenueService.objects.get(venue=actors.shop, service_type__code="parcel_pickup")
+    assert offer.active
+    assert offer.opening_hours == {"mon": [["09:00", "12:00"]]}
+    assert (offer.contact, offer.notes) == ("0371 111111", "Al banco")
+    assert VenueService.objects.filter(venue=actors.shop).count() == 1
+    with pytest.raises(ValidationError) as caught:
+        services.list_service(actors.shop, "parcel_pickup", opening_hours={"mon": [["25:00"]]})
+    assert set(caught.value.message_dict) == {"opening_hours"}
