@@ -18,7 +18,7 @@ from distretto.accounts.api import router as accounts_router
 from distretto.accounts.auth import api_auth
 from distretto.catalog.api import router as catalog_router
 from distretto.checkins.api import router as checkins_router
-from distretto.core.errors import DomainError, RateLimited
+from distretto.core.errors import DomainError, RateLimited, Unauthenticated
 from distretto.energy.api import router as energy_router
 from distretto.loyalty.api import router as loyalty_router
 from distretto.multiservice.api import router as multiservice_router
@@ -102,9 +102,8 @@ def on_model_validation_error(request: HttpRequest, exc: DjangoValidationError) 
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = error_response(
-        request, 401, "unauthenticated", "Send a valid token: Authorization: Bearer <token>."
-    )
+    missing = Unauthenticated()
+    response = error_response(request, missing.status, missing.code, missing.message)
     response["WWW-Authenticate"] = "Bearer"
     return response
 

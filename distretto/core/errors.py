@@ -46,6 +46,18 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Unauthenticated(DomainError):
+    """No valid credentials: 401, and the client is told how to authenticate."""
+
+    status = 401
+    code = "unauthenticated"
+
+    def __init__(
+        self, message: str = "Send a valid token: Authorization: Bearer <token>.", **kwargs
+    ) -> None:
+        super().__init__(message, **kwargs)
+
+
 class Forbidden(DomainError):
     """In scope, but the caller's role may not do this."""
 

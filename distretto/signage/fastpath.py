@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import time
 import uuid
@@ -42,12 +41,11 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from distretto.accounts.tokens import digest
-from distretto.core.errors import DomainError
+from distretto.core.errors import Unauthenticated
+from distretto.core.middleware import log_request
 from distretto.signage import push
 from distretto.signage.auth import display_of
 from distretto.signage.models import Display
-
-log = logging.getLogger("distretto.request")
 
 MANIFEST_PATH = "/api/v1/signage/player/manifest"
 EVENTS_PATH = "/api/v1/signage/player/events"
@@ -61,12 +59,8 @@ COMMON_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-# The envelope distretto/api.py's on_unauthenticated sends, built by core.errors.
-UNAUTHENTICATED = json.dumps(
-    DomainError(
-        "Send a valid token: Authorization: Bearer <token>.", code="unauthenticated", status=401
-    ).as_dict()
-).encode()
+# The envelope distretto/api.py's on_unauthenticated sends.
+UNAUTHENTICATED = json.dumps(Unauthenticated().as_dict()).encode()
 
 
 class Player:
@@ -154,12 +148,16 @@ class PlayerFastPath:
             await unauthenticated(send, extra)
         elif events:
             status = 200
-            log_request(request_id, scope, status, started, player.principal)
+            log_request(
+                request_id, scope["method"], scope["path"], status, started, player.principal
+            )
             await serve_events(player, receive, send, extra)
             return
         else:
             status = await serve_manifest(player, headers, send, extra)
-        log_request(request_id, scope, status, started, player and player.principal)
+        log_request(
+            request_id, scope["method"], scope["path"], status, started, player and player.principal
+        )
 
 
 def bearer(value: bytes) -> str:
@@ -239,19 +237,3 @@ async def respond(send, status: int, body: bytes, content: list, headers: list) 
         {"type": "http.response.start", "status": status, "headers": content + length + headers}
     )
     await send({"type": "http.response.body", "body": body})
-
-
-def log_request(request_id: str, scope, status: int, started: float, user: str | None) -> None:
-    if not log.isEnabledFor(logging.INFO):
-        return
-    log.info(
-        "request",
-        extra={
-            "request_id": request_id,
-            "method": scope["method"],
-            "path": scope["path"],
-            "status": status,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "user": user,
-        },
-    )
