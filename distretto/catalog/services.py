@@ -28,6 +28,7 @@ from distretto.catalog.models import (
     VenueService,
 )
 from distretto.core.errors import Invalid
+from distretto.territory.geo import distance_km
 from distretto.territory.models import Business
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -384,16 +385,6 @@ def set_venue_products(venue: Business, products_: QuerySet[Product] | list[Prod
 
 
 # --- Near me ----------------------------------------------------------------------------
-
-EARTH_RADIUS_KM = 6371.0
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
 
 
 def venues_near(

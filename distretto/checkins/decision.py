@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+from distretto.territory import geo
 
 ACCEPTED = "accepted"
 POINT_INACTIVE = "point_inactive"
@@ -113,15 +113,6 @@ class Decision:
         return self.reason == ACCEPTED
 
 
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres between two WGS84 points."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
 def implied_speed_kmh(distance_m: float, elapsed: timedelta) -> float:
     """Speed needed to cover ``distance_m`` in ``elapsed``; infinite when no time passed."""
     hours = elapsed.total_seconds() / 3600
@@ -151,7 +142,9 @@ def in_cooldown(venue: Venue, last_here_at: datetime | None, at: datetime) -> bo
 def decide(venue: Venue, attempt: Attempt, history: History, limits: Limits) -> Decision:
     """The decision on one check-in attempt (see the module docstring for the order)."""
     has_position = attempt.lat is not None and attempt.lon is not None
-    distance = haversine_m(attempt.lat, attempt.lon, venue.lat, venue.lon) if has_position else None
+    distance = (
+        geo.distance_m(attempt.lat, attempt.lon, venue.lat, venue.lon) if has_position else None
+    )
 
     def reject(reason: str, speed: float | None = None) -> Decision:
         return Decision(reason, distance, speed)
@@ -175,7 +168,7 @@ def decide(venue: Venue, attempt: Attempt, history: History, limits: Limits) -> 
         return reject(COOLDOWN)
     speed = None
     if history.previous is not None:
-        travelled = haversine_m(history.previous.lat, history.previous.lon, venue.lat, venue.lon)
+        travelled = geo.distance_m(history.previous.lat, history.previous.lon, venue.lat, venue.lon)
         speed = implied_speed_kmh(travelled, attempt.at - history.previous.at)
         if speed > limits.max_speed_kmh:
             return reject(IMPOSSIBLE_TRAVEL, speed)

@@ -45,6 +45,7 @@ from distretto.multiservice.models import (
     TrainingModule,
 )
 from distretto.multiservice.questionnaire import clean_answers
+from distretto.territory.geo import distance_km
 from distretto.territory.models import Business, Chamber, Comune, District
 
 GROCERY_CATEGORIES = (Business.Category.GROCERY, Business.Category.MULTISERVICE)
@@ -83,7 +84,7 @@ def nearest_other_grocery(business: Business) -> tuple[Business, Decimal] | None
     ).exclude(pk=business.pk)
     best: tuple[Business, float] | None = None
     for other in candidates.only("name", "lat", "lon"):
-        km = catalog.distance_km(business.lat, business.lon, other.lat, other.lon)
+        km = distance_km(business.lat, business.lon, other.lat, other.lon)
         if best is None or km < best[1]:
             best = (other, km)
     if best is None:

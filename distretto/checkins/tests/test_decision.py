@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from distretto.checkins import decision
 from distretto.checkins.decision import (
     Attempt,
     History,
@@ -18,13 +17,13 @@ from distretto.checkins.decision import (
     PreviousCheckin,
     Venue,
     decide,
-    haversine_m,
 )
+from distretto.territory.geo import EARTH_RADIUS_M, distance_m
 
 NOW = datetime(2026, 7, 14, 10, 0, tzinfo=UTC)
 VENUE = Venue(lat=44.4000, lon=7.3000, radius_m=75)  # a bistro in Valle Grana
 LIMITS = Limits()
-METRES_PER_DEGREE_LAT = 2 * math.pi * decision.EARTH_RADIUS_M / 360  # ≈ 111,195 m
+METRES_PER_DEGREE_LAT = 2 * math.pi * EARTH_RADIUS_M / 360  # ≈ 111,195 m
 
 
 def north_of(venue: Venue, metres: float) -> tuple[float, float]:
@@ -44,9 +43,9 @@ def reason(venue=VENUE, attempt_=None, history=NO_HISTORY, limits=LIMITS) -> str
 
 
 def test_haversine_one_degree_of_latitude_is_about_111_km():
-    assert haversine_m(44.0, 7.0, 45.0, 7.0) == pytest.approx(111_195, abs=1)
+    assert distance_m(44.0, 7.0, 45.0, 7.0) == pytest.approx(111_195, abs=1)
     # Cuneo (44.3904, 7.5480) to Dronero (44.4667, 7.3667): about 16.6 km
-    assert haversine_m(44.3904, 7.5480, 44.4667, 7.3667) == pytest.approx(16_600, rel=0.01)
+    assert distance_m(44.3904, 7.5480, 44.4667, 7.3667) == pytest.approx(16_600, rel=0.01)
 
 
 def test_at_the_venue_with_a_good_fix_is_accepted_with_the_distance():
