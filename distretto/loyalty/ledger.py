@@ -92,7 +92,11 @@ def system_account(program: Program, kind: str, business=None) -> Account:
 
 
 def lock_card_account(card: Card) -> Account:
-    return Account.objects.select_for_update().get(card=card)
+    """Lock the card's account row and bring ``card.status`` up to date from the same
+    query (one round trip instead of a lock plus a refresh); only the account is locked."""
+    account = Account.objects.select_for_update(of=("self",)).select_related("card").get(card=card)
+    card.status = account.card.status
+    return account
 
 
 def card_lots(account: Account) -> list[tuple[date | None, int]]:

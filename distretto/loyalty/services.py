@@ -398,19 +398,21 @@ def earn(
         moment = now or timezone.now()
         local_now = ledger.local_time(program, moment)
         account = ledger.lock_card_account(card)
-        card.refresh_from_db(fields=["status"])
         _require_usable(card, business)
         _check_programme_running(program, local_now.date())
         rate = MerchantRate.objects.filter(program=program, business=business).first()
+        campaigns = _campaign_rules(program)
+        # The per-day sum only matters when some campaign caps what a card gets in a day.
+        capped = any(rule.cap_per_card_per_day is not None for rule in campaigns)
         result = earning.evaluate(
             amount=amount,
             earn_rate=program.earn_rate,
             merchant_multiplier=rate.multiplier if rate else None,
-            campaigns=_campaign_rules(program),
+            campaigns=campaigns,
             when=local_now,
             business_id=business.pk,
             category=business.category,
-            already_awarded_today=_awarded_today(card, local_now),
+            already_awarded_today=_awarded_today(card, local_now) if capped else {},
         )
         expires_on = ledger.expiry_date(local_now.date(), program.expiry_months)
         promotion = (
@@ -472,7 +474,6 @@ def redeem(
     def run(fields: dict) -> LedgerTransaction:
         moment = now or timezone.now()
         account = ledger.lock_card_account(card)
-        card.refresh_from_db(fields=["status"])
         _require_usable(card, business)
         _check_programme_running(program, ledger.local_time(program, moment).date())
         if account.balance < points:
@@ -643,7 +644,6 @@ def grant_points(
     def run(fields: dict) -> LedgerTransaction:
         moment = now or timezone.now()
         account = ledger.lock_card_account(card)
-        card.refresh_from_db(fields=["status"])
         _require_usable(card)
         expires_on = ledger.expiry_date(
             ledger.local_time(program, moment).date(), program.expiry_months

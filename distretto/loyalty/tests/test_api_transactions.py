@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from distretto.core.errors import Conflict
 from distretto.loyalty import cardnumbers, services
-from distretto.loyalty.models import Account, LedgerTransaction
+from distretto.loyalty.models import Account, Card, LedgerTransaction
 from distretto.testing import error_of
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +85,34 @@ def test_blocked_or_lost_card_is_409(till, card, status):
     response = earn(till, card, "10.00")
     assert response.status_code == 409
     assert error_of(response)["code"] == "card_blocked"
+
+
+def test_status_is_read_under_the_lock_not_from_the_callers_copy(actors, card):
+    stale = Card.objects.get(pk=card.pk)
+    services.set_card_status(card, "blocked")
+    with pytest.raises(Conflict) as raised:
+        services.earn(stale, actors.shop, Decimal("10.00"))
+    assert raised.value.code == "card_blocked"
+    assert services.balance_of(card) == 0
+
+
+def test_earn_and_redeem_keep_to_their_query_budget(till, card_with_points):
+    # Token, card, replay check, lock (with the card status), rate, campaigns, accounts,
+    # period check, writes: 15 each, one spare.
+    for call in (
+        lambda: earn(till, card_with_points, "10.00", key="budget-earn"),
+        lambda: redeem(till, card_with_points, 100, key="budget-redeem"),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            assert call().status_code == 201
+        sql = [query["sql"] for query in captured.captured_queries]
+        assert len(sql) <= 16, sql
+        # The status comes with the lock, not from a second look at the card ...
+        assert not any(
+            q.startswith('SELECT "loyalty_card"."id", "loyalty_card"."status"') for q in sql
+        )
+        # ... and with no capped campaign there is no per-day sum of campaign points.
+        assert not any("SUM(" in q for q in sql), sql
 
 
 def test_redeem_beyond_balance_is_409_and_changes_nothing(till, card_with_points):
