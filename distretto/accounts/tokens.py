@@ -1,13 +1,26 @@
-"""Issuing, checking and revoking API tokens. Tokens are shown once and kept hashed."""
+"""Issuing, checking and revoking API tokens. Tokens are shown once and kept hashed.
+
+A POS terminal sends a request for every sale, so a worker keeps the terminal tokens
+it has checked for ``TERMINAL_CACHE_S`` seconds instead of reading them from the
+database on every request. Saving a token (which ``revoke`` does) drops it from this
+process's cache at once; another worker may still accept a revoked terminal token for
+at most ``TERMINAL_CACHE_S`` seconds. Expiry is checked on every request. Other tokens
+are always read from the database (a deactivated user is refused at once; displays
+have their own cache in the signage fast path). Unknown tokens are never cached.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from distretto.accounts.models import ApiToken
@@ -15,6 +28,12 @@ from distretto.accounts.models import ApiToken
 TOKEN_PREFIX = "dst"
 # last_used_at is refreshed at most this often, so reads do not turn into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+TERMINAL_CACHE_S = 5.0
+TERMINAL_CACHE_MAX = 50_000  # more tills than any installation has; bounds a token flood
+
+# token_hash -> (terminal token, monotonic time until which it is trusted)
+_terminal_cache: dict[str, tuple[ApiToken, float]] = {}
+_terminal_cache_lock = threading.Lock()
 
 
 def digest(raw_token: str) -> str:
@@ -56,15 +75,40 @@ def issue(
     return token, raw
 
 
+def _cached_terminal_token(token_hash: str) -> ApiToken | None:
+    cached = _terminal_cache.get(token_hash)
+    if cached is None or cached[1] < time.monotonic():
+        return None
+    return cached[0]
+
+
+def _remember_terminal_token(token: ApiToken) -> None:
+    with _terminal_cache_lock:
+        if len(_terminal_cache) >= TERMINAL_CACHE_MAX:
+            _terminal_cache.clear()
+        _terminal_cache[token.token_hash] = (token, time.monotonic() + TERMINAL_CACHE_S)
+
+
+@receiver([post_save, post_delete], sender=ApiToken)
+def _forget_terminal_token(sender, instance: ApiToken, **kwargs) -> None:
+    with _terminal_cache_lock:
+        _terminal_cache.pop(instance.token_hash, None)
+
+
 def authenticate(raw_token: str) -> ApiToken | None:
     """The active token matching ``raw_token``, or None."""
     if not raw_token or not raw_token.startswith(f"{TOKEN_PREFIX}_"):
         return None
-    token = (
-        ApiToken.objects.select_related("user", "business")
-        .filter(token_hash=digest(raw_token))
-        .first()
-    )
+    token_hash = digest(raw_token)
+    token = _cached_terminal_token(token_hash)
+    if token is None:
+        token = (
+            ApiToken.objects.select_related("user", "business")
+            .filter(token_hash=token_hash)
+            .first()
+        )
+        if token is not None and token.kind == ApiToken.Kind.TERMINAL and token.is_active:
+            _remember_terminal_token(token)
     if token is None or not token.is_active:
         return None
     if token.kind == ApiToken.Kind.PERSONAL and not token.user.is_active:
