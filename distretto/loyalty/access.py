@@ -13,6 +13,9 @@ from distretto.territory.models import Business
 
 def programs_for(principal: Principal, *, manage: bool = False) -> QuerySet:
     """Programmes of the districts the caller sees (with ``manage``: runs)."""
+    if not manage and (business := terminal_business(principal)):
+        # A till sees its own business's district, which its token already names.
+        return Program.objects.filter(district=business.district_id)
     return Program.objects.filter(district__in=districts_for(principal, manage=manage))
 
 

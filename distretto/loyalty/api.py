@@ -276,7 +276,7 @@ def post_transaction(
     """Earn points on a purchase or redeem points as a discount, at the caller's till."""
     require_write(request.auth)
     shop = _till_business(request, business)
-    card = services.find_card(payload.card, programs_for(request.auth))
+    card = services.till_card(payload.card, shop)
     actor = _actor(request.auth)
     if payload.kind == "earn":
         answer = services.earn(card, shop, payload.amount, key=idempotency_key, **actor)

@@ -27,8 +27,10 @@ class LoyaltyConfig(AppConfig):
     ]
 
     def ready(self) -> None:
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
         from distretto.accounts import audit
-        from distretto.loyalty import models
+        from distretto.loyalty import cache, models
 
         def chamber_of(obj) -> int | None:
             program = obj if isinstance(obj, models.Program) else obj.program
@@ -36,3 +38,14 @@ class LoyaltyConfig(AppConfig):
 
         for model in (models.Program, models.MerchantRate, models.Campaign, models.Card):
             audit.register(model, chamber_of=chamber_of)
+
+        # What the tills' cache keeps of a programme is dropped when it changes here.
+        def forget_program(sender, instance, **kwargs) -> None:
+            cache.forget(
+                instance.pk if isinstance(instance, models.Program) else instance.program_id
+            )
+
+        for signal in (post_save, post_delete):
+            for model in (models.Program, models.MerchantRate, models.Campaign):
+                signal.connect(forget_program, sender=model, weak=False)
+        m2m_changed.connect(forget_program, sender=models.Campaign.businesses.through, weak=False)

@@ -12,7 +12,7 @@ settings), so writers are already serialised when the lock is taken.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from distretto.core.errors import Conflict
+from distretto.loyalty import cache
 from distretto.loyalty.models import Account, Card, Entry, LedgerTransaction, Program
 
 
@@ -87,8 +88,16 @@ def due_to_expire(lots: Iterable[tuple[date | None, int]], today: date) -> int:
 
 
 def system_account(program: Program, kind: str, business=None) -> Account:
-    account, _created = Account.objects.get_or_create(program=program, kind=kind, business=business)
-    return account
+    """The programme's account of ``kind`` (of ``business`` for a merchant's), created on
+    first use and then kept by the worker (see ``cache``)."""
+
+    def load() -> Account:
+        account, _created = Account.objects.get_or_create(
+            program=program, kind=kind, business=business
+        )
+        return account
+
+    return cache.account((program.pk, kind, business.pk if business else None), load)
 
 
 def lock_card_account(card: Card) -> Account:
@@ -122,10 +131,15 @@ def post(
     card: Card,
     legs: list[Leg],
     posted_at: datetime,
+    respond: Callable[[LedgerTransaction], dict] | None = None,
     **fields,
 ) -> LedgerTransaction:
     """Write one balanced transaction. Must run inside ``transaction.atomic`` with the
-    card's account locked."""
+    card's account locked.
+
+    ``respond(tx)``, if given, builds the answer stored in the transaction's row
+    (``response``) in the same write; it is called once the legs' card accounts
+    carry their new balances."""
     from distretto.loyalty.models import SettlementPeriod
 
     if not transaction.get_connection().in_atomic_block:
@@ -146,7 +160,10 @@ def post(
             # The caller locked this account, so its balance is current.
             if leg.account.balance + leg.points < 0:
                 raise InsufficientPoints(_("Not enough points on the card."))
-    tx = LedgerTransaction.objects.create(
+    for leg in legs:
+        if leg.account.kind == Account.Kind.CARD:
+            leg.account.balance += leg.points
+    tx = LedgerTransaction(
         program=program,
         kind=kind,
         card=card,
@@ -155,6 +172,9 @@ def post(
         period=period,
         **fields,
     )
+    if respond is not None:
+        tx.response = respond(tx)
+    tx.save(force_insert=True)
     Entry.objects.bulk_create(
         Entry(
             transaction=tx,
@@ -172,7 +192,4 @@ def post(
     # Always in the same (id) order, so that concurrent postings cannot deadlock.
     for account_id in sorted(totals):
         Account.objects.filter(pk=account_id).update(balance=F("balance") + totals[account_id])
-    for leg in legs:
-        if leg.account.kind == Account.Kind.CARD:
-            leg.account.balance += leg.points
     return tx

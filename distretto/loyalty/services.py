@@ -12,6 +12,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -21,8 +22,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distretto.core.errors import Conflict, Invalid, NotFound
-from distretto.loyalty import cardnumbers, earning, ledger
+from distretto.core.errors import Conflict, DomainError, Invalid, NotFound
+from distretto.loyalty import cache, cardnumbers, earning, ledger
 from distretto.loyalty.ledger import InsufficientPoints, Leg
 from distretto.loyalty.models import (
     Account,
@@ -165,6 +166,26 @@ def find_card(text: str, programs) -> Card:
     return card
 
 
+def till_card(text: str, business: Business) -> Card:
+    """The card with this printed number for a movement at ``business``'s till: a card
+    of a programme of the business's district (check digit verified first). The
+    programme and its district come through the worker's short-lived cache (``cache``)."""
+    number = parse_card_number(text)
+    try:
+        card = Card.objects.get(number=number)
+    except Card.DoesNotExist:
+        card = None
+    if card is not None:
+        card.program = cache.fresh(
+            "program",
+            card.program_id,
+            lambda: Program.objects.select_related("district").get(pk=card.program_id),
+        )
+    if card is None or card.program.district_id != business.district_id:
+        raise NotFound(_("No card with this number."), code="card_not_found", field="card")
+    return card
+
+
 def card_for_token(raw: str) -> Card | None:
     if not raw or not raw.startswith(f"{CARD_TOKEN_PREFIX}_"):
         return None
@@ -241,10 +262,11 @@ def fingerprint(request: dict) -> str:
 def _replay(scope: str, key: str, print_: str) -> LedgerTransaction | None:
     if not key:
         return None
-    existing = LedgerTransaction.objects.filter(
-        idempotency_scope=scope, idempotency_key=key
-    ).first()
-    if existing is not None and existing.request_fingerprint != print_:
+    try:
+        existing = LedgerTransaction.objects.get(idempotency_scope=scope, idempotency_key=key)
+    except LedgerTransaction.DoesNotExist:
+        return None
+    if existing.request_fingerprint != print_:
         raise Conflict(
             _("This Idempotency-Key was used for another request."),
             code="idempotency_conflict",
@@ -255,19 +277,25 @@ def _replay(scope: str, key: str, print_: str) -> LedgerTransaction | None:
 def _once(
     scope: str, key: str | None, request: dict, run: Callable[[dict], LedgerTransaction]
 ) -> tuple[LedgerTransaction, bool]:
-    """Run ``run`` once per (scope, key); return (transaction, replayed)."""
+    """Run ``run`` once per (scope, key); return (transaction, replayed).
+
+    The first request with a key is the common case, so the key is not looked up
+    beforehand: ``run`` posts the movement, whose row carries the key under a unique
+    constraint. Only when that fails, on the constraint (an earlier or concurrent
+    request with the same key) or on a domain error (a replay must not answer with
+    what the state is now, e.g. ``insufficient_points`` after the first redemption),
+    is the key looked up: a stored movement is the answer (or ``idempotency_conflict``
+    if it was for another request); with none, the error stands.
+    """
     key = key or ""
     if len(key) > 120:
         raise Invalid(_("The Idempotency-Key is too long."), field="Idempotency-Key")
     print_ = fingerprint(request)
-    if existing := _replay(scope, key, print_):
-        return existing, True
     fields = {"idempotency_scope": scope, "idempotency_key": key, "request_fingerprint": print_}
     try:
         with transaction.atomic():
             return run(fields), False
-    except IntegrityError:
-        # A concurrent request with the same key won the race.
+    except (IntegrityError, DomainError):
         if existing := _replay(scope, key, print_):
             return existing, True
         raise
@@ -281,12 +309,12 @@ def till_scope(business: Business) -> str:
 
 
 def transaction_answer(tx: LedgerTransaction, balance: int) -> dict:
-    """The JSON answer for a till movement; stored so that a replay returns it unchanged."""
+    """The JSON answer for a till movement but its ``id``, built before the row is
+    written and stored in it, so that a replay returns it unchanged (see ``answer``)."""
     discount = None
     if tx.kind == Kind.REDEEM:
         discount = money(-tx.points * tx.program.point_value)
     return {
-        "id": tx.pk,
         "kind": tx.kind,
         "card": tx.card.number,
         "business": tx.business_id,
@@ -300,11 +328,15 @@ def transaction_answer(tx: LedgerTransaction, balance: int) -> dict:
     }
 
 
-def _finish(tx: LedgerTransaction, account: Account) -> LedgerTransaction:
-    """Store the answer; ``account`` is the locked card account that ``post`` updated."""
-    tx.response = transaction_answer(tx, account.balance)
-    tx.save(update_fields=["response"])
-    return tx
+def answer(tx: LedgerTransaction) -> dict:
+    """The answer stored with a till movement, with the movement's id first."""
+    return {"id": tx.pk, **tx.response}
+
+
+def _answer_for(account: Account) -> Callable[[LedgerTransaction], dict]:
+    """``post``'s ``respond``: the answer with the balance of the locked card account,
+    which ``post`` has brought up to date."""
+    return lambda tx: transaction_answer(tx, account.balance)
 
 
 def _require_usable(card: Card, business: Business | None = None) -> None:
@@ -337,6 +369,26 @@ def validate_amount(program: Program, amount: Decimal | None) -> Decimal:
             field="amount",
         )
     return amount
+
+
+@dataclass(frozen=True)
+class EarningRules:
+    """A programme's merchant multipliers (by business id) and active campaigns."""
+
+    multipliers: dict[int, Decimal]
+    campaigns: list[earning.CampaignRule]
+
+
+def earning_rules(program: Program) -> EarningRules:
+    """Read through the worker's short-lived cache (see ``cache``)."""
+
+    def load() -> EarningRules:
+        multipliers = MerchantRate.objects.filter(program=program).values_list(
+            "business_id", "multiplier"
+        )
+        return EarningRules(dict(multipliers), _campaign_rules(program))
+
+    return cache.fresh("rules", program.pk, load)
 
 
 def _campaign_rules(program: Program) -> list[earning.CampaignRule]:
@@ -400,15 +452,14 @@ def earn(
         account = ledger.lock_card_account(card)
         _require_usable(card, business)
         _check_programme_running(program, local_now.date())
-        rate = MerchantRate.objects.filter(program=program, business=business).first()
-        campaigns = _campaign_rules(program)
+        rules = earning_rules(program)
         # The per-day sum only matters when some campaign caps what a card gets in a day.
-        capped = any(rule.cap_per_card_per_day is not None for rule in campaigns)
+        capped = any(rule.cap_per_card_per_day is not None for rule in rules.campaigns)
         result = earning.evaluate(
             amount=amount,
             earn_rate=program.earn_rate,
-            merchant_multiplier=rate.multiplier if rate else None,
-            campaigns=campaigns,
+            merchant_multiplier=rules.multipliers.get(business.pk),
+            campaigns=rules.campaigns,
             when=local_now,
             business_id=business.pk,
             category=business.category,
@@ -441,12 +492,13 @@ def earn(
             applied_rules=result.applied_rules,
             created_by=by,
             terminal=terminal,
+            respond=_answer_for(account),
             **fields,
         )
-        return _finish(tx, account)
+        return tx
 
     tx, _replayed = _once(till_scope(business), key, request, run)
-    return tx.response
+    return answer(tx)
 
 
 def redeem(
@@ -494,12 +546,13 @@ def redeem(
             applied_rules=[],
             created_by=by,
             terminal=terminal,
+            respond=_answer_for(account),
             **fields,
         )
-        return _finish(tx, account)
+        return tx
 
     tx, _replayed = _once(till_scope(business), key, request, run)
-    return tx.response
+    return answer(tx)
 
 
 def reverse(
@@ -542,19 +595,20 @@ def reverse(
             reverses=original,
             created_by=by,
             terminal=terminal,
+            respond=_answer_for(account),
             **fields,
         )
-        return _finish(tx, account)
+        return tx
 
     if key:
         tx, _replayed = _once(scope, key, request, run)
-        return tx.response
+        return answer(tx)
     try:
         with transaction.atomic():
             tx = run({})
     except IntegrityError:
         raise Conflict(_("This movement was already reversed."), code="already_reversed") from None
-    return tx.response
+    return answer(tx)
 
 
 def adjust(
@@ -595,12 +649,13 @@ def adjust(
             posted_at=moment,
             reason=reason,
             created_by=by,
+            respond=_answer_for(account),
             **fields,
         )
-        return _finish(tx, account)
+        return tx
 
     tx, _replayed = _once(f"adjust:{program.pk}", key, request, run)
-    return tx.response
+    return answer(tx)
 
 
 def grant_points(
@@ -660,9 +715,10 @@ def grant_points(
             posted_at=moment,
             source=source,
             reference=reference or "",
+            respond=_answer_for(account),
             **fields,
         )
-        return _finish(tx, account)
+        return tx
 
     tx, _replayed = _once(f"grant:{source}", idempotency_key, request, run)
     return tx

@@ -1,0 +1,76 @@
+"""What every till movement reads but a manager rarely changes, kept in the worker.
+
+- **System accounts** (a merchant's issued/redeemed accounts, the promotion budget,
+  breakage) never change once created and are never deleted: kept for the life of
+  the process.
+- **A programme's settings** (the programme with its district, for the tills) and its
+  **earning rules** (merchant multipliers and campaigns) are kept for
+  ``RULES_CACHE_S`` seconds. Saving or deleting a programme, a multiplier or a
+  campaign (or changing a campaign's businesses) drops what is kept of the programme
+  in this process at once (``forget``, connected in ``apps.py``); another worker
+  applies the change within ``RULES_CACHE_S`` seconds.
+
+Everything else a movement needs (the card and its status, its locked account and
+balance, closed periods, the per-day campaign sums, idempotency keys) is read from
+the database on every request. An entry is stored only once the
+database transaction that read it has committed, so nothing a rolled-back
+transaction created or saw can be cached.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import transaction
+
+RULES_CACHE_S = 5.0
+
+T = TypeVar("T")
+AccountKey = tuple[int, str, int | None]  # (programme id, account kind, business id)
+
+_accounts: dict[AccountKey, object] = {}
+_fresh: dict[tuple[str, int], tuple[object, float]] = {}
+_lock = threading.Lock()
+
+
+def account(key: AccountKey, load: Callable[[], T]) -> T:
+    """The system account for ``key``: from this process's cache, else ``load()``."""
+    found = _accounts.get(key)
+    if found is None:
+        found = load()
+
+        def store() -> None:
+            with _lock:
+                _accounts[key] = found
+
+        transaction.on_commit(store)
+    return found
+
+
+def fresh(what: str, program_id: int, load: Callable[[], T]) -> T:
+    """``what`` of the programme, kept for ``RULES_CACHE_S`` seconds, else ``load()``."""
+    key = (what, program_id)
+    cached = _fresh.get(key)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    found = load()
+    expires = time.monotonic() + RULES_CACHE_S
+
+    def store() -> None:
+        with _lock:
+            _fresh[key] = (found, expires)
+
+    transaction.on_commit(store)
+    return found
+
+
+def forget(program_id: int) -> None:
+    """Drop everything kept for the programme (it, its rules or its accounts changed)."""
+    with _lock:
+        for key in [key for key in _fresh if key[1] == program_id]:
+            del _fresh[key]
+        for key in [key for key in _accounts if key[0] == program_id]:
+            del _accounts[key]
