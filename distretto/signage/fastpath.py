@@ -188,7 +188,8 @@ async def serve_manifest(player: Player, headers: dict, send, extra: list) -> in
 
 
 async def serve_events(player: Player, receive, send, extra: list) -> None:
-    """The hub's stream for this display until the player goes away."""
+    """The hub's events for this display, written by the hub as they come (``follow``),
+    until the player goes away."""
     await send(
         {
             "type": "http.response.start",
@@ -212,17 +213,17 @@ async def serve_events(player: Player, receive, send, extra: list) -> None:
         gone = True
         streaming.cancel()
 
+    async def write(chunk: bytes) -> None:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
     watcher = asyncio.ensure_future(watch())
-    events = push.stream(player.display_id, player.district_id)
     try:
-        async for chunk in events:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await push.follow(player.display_id, player.district_id, write)
     except asyncio.CancelledError:
         if not gone:
             raise
     finally:
         watcher.cancel()
-        await events.aclose()
 
 
 async def unauthenticated(send, extra: list) -> None:

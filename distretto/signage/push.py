@@ -17,13 +17,15 @@ event streams connected to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
@@ -59,16 +61,76 @@ class Pushed:
 
 
 class Subscription:
-    """One connected player: the latest manifest not yet sent, and a wake-up flag."""
+    """One connected player. With ``write`` (``follow``) the hub writes each new event
+    to it at once; without (``stream``) it leaves the event in ``pending`` and sets
+    the wake-up flag for the stream's own task."""
 
-    __slots__ = ("display_id", "district_id", "pending", "sent_version", "wake")
+    __slots__ = ("display_id", "district_id", "pending", "sent_version", "wake", "write")
 
-    def __init__(self, display_id: int, district_id: int) -> None:
+    def __init__(
+        self,
+        display_id: int,
+        district_id: int,
+        write: Callable[[bytes], Awaitable[None]] | None = None,
+    ) -> None:
         self.display_id = display_id
         self.district_id = district_id
+        self.write = write
         self.sent_version: str | None = None
         self.pending: bytes | None = None
         self.wake = asyncio.Event()
+
+    def offer(self, pushed: Pushed) -> None:
+        """Hand this player a manifest it has not had yet."""
+        if self.sent_version == pushed.version:
+            return
+        self.sent_version = pushed.version
+        if self.write is not None:
+            run_eagerly(self.write(pushed.event))
+        else:
+            self.pending = pushed.event
+            self.wake.set()
+
+
+_resuming: set[asyncio.Task] = set()
+
+
+def run_eagerly(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro`` now, up to its first suspension, rather than in a task of its own
+    (as the eager tasks of Python 3.12 do). A write to a client that keeps up never
+    suspends, so an edit reaches thousands of streams in one pass with no task
+    switch per stream; if the client is slow the write does suspend, and only then
+    does the rest go on in a task, so that nobody else waits for that client."""
+    try:
+        blocked_on = coro.send(None)
+    except StopIteration:
+        return
+    except Exception:
+        log.warning("signage: writing to a player failed", exc_info=True)
+        return
+    task = asyncio.ensure_future(_resume(coro, blocked_on))
+    _resuming.add(task)
+    task.add_done_callback(_resuming.discard)
+
+
+async def _resume(coro: Coroutine[Any, Any, None], blocked_on: Any) -> None:
+    """The rest of a coroutine that ``run_eagerly`` started and that suspended on
+    ``blocked_on`` (a future, or None for a bare yield)."""
+    try:
+        while True:
+            if blocked_on is None:
+                await asyncio.sleep(0)
+            else:
+                with contextlib.suppress(Exception):  # the coroutine reads the outcome
+                    await blocked_on
+            blocked_on = coro.send(None)
+    except StopIteration:
+        return
+    except asyncio.CancelledError:
+        coro.close()
+        raise
+    except Exception:
+        log.warning("signage: writing to a player failed", exc_info=True)
 
 
 class Hub:
@@ -88,16 +150,19 @@ class Hub:
 
     # --- connections ----------------------------------------------------------------------
 
-    async def subscribe(self, display_id: int, district_id: int) -> Subscription:
+    async def subscribe(
+        self,
+        display_id: int,
+        district_id: int,
+        write: Callable[[bytes], Awaitable[None]] | None = None,
+    ) -> Subscription:
         self._bind()
-        sub = Subscription(display_id, district_id)
+        sub = Subscription(display_id, district_id, write)
         district = self.subscribers.setdefault(district_id, {})
         first = display_id not in district
         district.setdefault(display_id, set()).add(sub)
         if display_id in self.latest and not first:
-            sub.pending = self.latest[display_id].event
-            sub.sent_version = self.latest[display_id].version
-            sub.wake.set()
+            sub.offer(self.latest[display_id])
         else:
             await self._first_evaluation(district_id, display_id)
         return sub
@@ -242,10 +307,7 @@ class Hub:
             if manifest.next_change_at and (soonest is None or manifest.next_change_at < soonest):
                 soonest = manifest.next_change_at
             for sub in self.subscribers.get(district_id, {}).get(display_id, ()):
-                if sub.sent_version != manifest.version:
-                    sub.pending = encoded[manifest.version].event
-                    sub.sent_version = manifest.version
-                    sub.wake.set()
+                sub.offer(encoded[manifest.version])
         self._arm_timer(district_id, soonest, replace=replace_timer)
 
     def _arm_timer(self, district_id: int, at: datetime | None, *, replace: bool) -> None:
@@ -336,13 +398,34 @@ def release_request_thread() -> None:
         executor.shutdown(wait=False)
 
 
+PREAMBLE = f"retry: {RETRY_MS}\n: connected\n\n".encode()
+KEEPALIVE = b": keep-alive\n\n"
+
+
+async def follow(
+    display_id: int, district_id: int, write: Callable[[bytes], Awaitable[None]]
+) -> None:
+    """The Server-Sent Events of one player, written to ``write``: its manifest now,
+    then on every change, written by the hub itself the moment it has it, and a
+    keep-alive comment every KEEPALIVE_S. Runs until cancelled (the player left)."""
+    await write(PREAMBLE)
+    sub = await _hub.subscribe(display_id, district_id, write)
+    try:
+        while True:
+            await asyncio.sleep(KEEPALIVE_S)
+            await write(KEEPALIVE)
+    finally:
+        _hub.unsubscribe(sub)
+
+
 async def stream(display_id: int, district_id: int) -> AsyncIterator[bytes]:
-    """The Server-Sent Events of one player: its manifest now, then on every change,
-    and a keep-alive comment whenever nothing happened for KEEPALIVE_S."""
+    """``follow`` for a response that iterates (Django's StreamingHttpResponse): the
+    stream's task takes each event from the hub, and sends a keep-alive comment
+    whenever nothing happened for KEEPALIVE_S."""
     release_request_thread()
     sub = await _hub.subscribe(display_id, district_id)
     try:
-        yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
+        yield PREAMBLE
         loop = asyncio.get_running_loop()
         while True:
             if not sub.wake.is_set():
@@ -358,6 +441,6 @@ async def stream(display_id: int, district_id: int) -> AsyncIterator[bytes]:
                 event, sub.pending = sub.pending, None
                 yield event
             else:  # woken by the timer: nothing happened for KEEPALIVE_S
-                yield b": keep-alive\n\n"
+                yield KEEPALIVE
     finally:
         _hub.unsubscribe(sub)
