@@ -239,15 +239,24 @@ def playlists(
     """``playlist`` for many screens at once; screens targeted by the same rules share
     one computation (a district's totems mostly fall in a few zones)."""
     rules = list(rules)
+    named = set().union(*(rule.displays for rule in rules))  # displays a rule names
     shared: dict[frozenset[int], Playlist] = {}
+    # Screens in the same groups, named by no rule, match the same rules.
+    by_groups: dict[frozenset[int], Playlist] = {}
     result = {}
     for screen in screens:
         if not screen.approved:
             result[screen.id] = Playlist(items=(), next_change_at=None)
+            continue
+        alike = screen.id not in named
+        if alike and screen.groups in by_groups:
+            result[screen.id] = by_groups[screen.groups]
             continue
         mine = [rule for rule in rules if targets(rule, screen)]
         key = frozenset(rule.id for rule in mine)
         if key not in shared:
             shared[key] = _playlist_of(mine, at, tz, horizon)
         result[screen.id] = shared[key]
+        if alike:
+            by_groups[screen.groups] = shared[key]
     return result

@@ -571,21 +571,39 @@ FEW_DISPLAYS = 50
 
 
 def screens_of(district_id: int, display_ids: list[int]) -> list[pl.Screen]:
-    """The playlist's view of these displays of one district, read as plain values: the
-    push hub evaluates thousands at once, and reading the district's rows whole is
-    cheaper than compiling an ``IN`` list of thousands of ids."""
+    """The playlist's view of these displays of one district, read as plain values in
+    one query: the push hub evaluates thousands at once, and reading the district's
+    rows whole is cheaper than compiling an ``IN`` list of thousands of ids."""
     wanted = set(display_ids)
-    displays = Display.objects.filter(district_id=district_id)
-    memberships = Display.groups.through.objects.filter(display__district_id=district_id)
+    displays = Display._meta.db_table
+    memberships = Display.groups.through._meta.db_table
+    sql = (
+        f"SELECT d.id, d.approved, m.displaygroup_id FROM {displays} d "
+        f"LEFT JOIN {memberships} m ON m.display_id = d.id WHERE d.district_id = %s"
+    )
+    params: list = [district_id]
     if len(wanted) <= FEW_DISPLAYS:
-        displays = displays.filter(pk__in=wanted)
-        memberships = memberships.filter(display_id__in=wanted)
-    approved = {pk: ok for pk, ok in displays.values_list("pk", "approved") if pk in wanted}
-    groups: dict[int, set[int]] = {pk: set() for pk in approved}
-    for display_id, group_id in memberships.values_list("display_id", "displaygroup_id"):
-        if display_id in groups:
-            groups[display_id].add(group_id)
-    return [pl.Screen(pk, frozenset(groups[pk]), ok) for pk, ok in approved.items()]
+        sql += f" AND d.id IN ({', '.join(['%s'] * len(wanted))})"
+        params += sorted(wanted)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    approved: dict[int, bool] = {}
+    groups: dict[int, list[int]] = {}
+    for display_id, ok, group_id in rows:
+        if display_id in wanted:
+            approved[display_id] = bool(ok)
+            if group_id is not None:
+                groups.setdefault(display_id, []).append(group_id)
+    # Displays in the same groups share one frozenset (and the playlist's memo key).
+    sets: dict[tuple[int, ...], frozenset[int]] = {}
+    screens = []
+    for display_id, ok in approved.items():
+        key = tuple(sorted(groups.get(display_id, ())))
+        if key not in sets:
+            sets[key] = frozenset(key)
+        screens.append(pl.Screen(display_id, sets[key], ok))
+    return screens
 
 
 def manifests_for(
