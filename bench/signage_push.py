@@ -3,8 +3,13 @@ manager edits the content they all play.
 
 Figures, for each N (default 1,000 and 5,000 players, one display each):
 - time from the edit request until each player has the new manifest: p50/p99/max,
-  (a) as carried by the ``event: manifest`` itself, and (b) after the player also
-  fetched ``GET /player/manifest`` as the protocol allows;
+  (a) as the player gets it: the ``event: manifest`` carries the whole manifest, and
+  the player (static/signage/player.js, ``handleBlock``) applies it without fetching
+  anything, so receiving the event *is* fetching the new manifest. This is the figure
+  the target is about.
+  (b) for comparison only: if every player also fetched ``GET /player/manifest`` at
+  once (the real player does that only for an event without items), with the same
+  figure for the baseline server;
 - server memory per idle connection: (RSS with N streams - RSS before) / N.
 
 Baseline, same run, same client: a bare asyncio server (no Django, no database) that
@@ -410,6 +415,10 @@ def line(label: str, result: dict, count: int) -> str:
     )
 
 
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
 def main() -> int:
     biggest = max(PLAYERS)
     limit = raise_fd_limit(4 * biggest + 1024)
@@ -432,10 +441,7 @@ def main() -> int:
             f"signage push: players {PLAYERS}, one uvicorn process, SQLite; open-file limit "
             f"{limit}; the machine is shared, so figures are noisy"
         )
-        print(
-            f"{'':<9} {'':>6} {'':>6} | {'event, manifest inline':<20} | "
-            f"{'event + GET manifest':<20} |"
-        )
+        print(f"{'':<9} {'':>6} {'':>6} | {'(a) event = manifest':<20} | {'(b) event + GET':<20} |")
         print(
             f"{'server':<9} {'N':>6} {'conn':>6} | {'p50':>6} {'p99':>6} {'max':>6} | "
             f"{'p50':>6} {'p99':>6} {'max':>6} | {'KB/conn':>7} {'miss':>5}"
@@ -453,14 +459,14 @@ def main() -> int:
                 continue
             event_p99 = percentile(django["events1"], 0.99)
             fetch_p99 = percentile(django["fetched"], 0.99) if django["fetched"] else float("nan")
+            kb = django["kb_per_connection"]
             print(
-                f"N={count}: event p99 {event_p99:.0f} ms "
-                f"({event_p99 / TARGET_P99_MS:.2f}x the 250 ms target, "
-                f"{event_p99 / max(percentile(baseline['events1'], 0.99), 0.001):.1f}x baseline); "
-                f"with GET {fetch_p99:.0f} ms ({fetch_p99 / TARGET_P99_MS:.2f}x target); "
-                f"{django['kb_per_connection']:.1f} KB/connection "
-                f"({django['kb_per_connection'] / TARGET_KB:.2f}x the 30 KB target, baseline "
-                f"{baseline['kb_per_connection']:.1f} KB)"
+                f"N={count}: new manifest at every player p99 {event_p99:.0f} ms "
+                f"(target {TARGET_P99_MS:.0f} ms: {verdict(event_p99 < TARGET_P99_MS)}; "
+                f"{event_p99 / max(percentile(baseline['events1'], 0.99), 0.001):.1f}x "
+                f"baseline); {kb:.1f} KB per idle connection (target {TARGET_KB:.0f} KB: "
+                f"{verdict(kb < TARGET_KB)}; baseline {baseline['kb_per_connection']:.1f} KB); "
+                f"if all re-fetched by GET too: p99 {fetch_p99:.0f} ms"
             )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
