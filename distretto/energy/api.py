@@ -11,6 +11,7 @@ import codecs
 import datetime as dt
 import json
 
+import orjson
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -56,6 +57,7 @@ from distretto.energy.schemas import (
     UnitPage,
     UnitPatch,
     WeatherIn,
+    readings_body,
 )
 
 router = Router(tags=["energy"])
@@ -293,14 +295,36 @@ def _ingest_scope(request: HttpRequest, site: int | None) -> list[int]:
     return site_ids
 
 
-@router.post("/readings", response=IngestOut)
-def post_readings(request: HttpRequest, site: int | None = None):
-    """A JSON array of readings ``{"meter", "ts", "value"}`` or wmbusmeters telegrams."""
-    site_ids = _ingest_scope(request, site)
+def _json_body(body: bytes) -> object:
+    """The request body as JSON.
+
+    orjson for speed (a gateway sends tens of thousands of readings at once); the
+    standard library for what orjson refuses but a gateway may send (a byte order
+    mark, NaN), so that one bad value is a rejected reading, not a refused batch.
+    """
     try:
-        items = json.loads(request.body or b"null")
+        return orjson.loads(body or b"null")
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise Invalid("The body is not JSON.", field="body", code="malformed") from None
+
+
+@router.post(
+    "/readings",
+    response=IngestOut,
+    openapi_extra={"requestBody": readings_body(MAX_READINGS_PER_REQUEST)},
+)
+def post_readings(request: HttpRequest, site: int | None = None):
+    """A JSON array of readings ``{"meter", "ts", "value"}`` or wmbusmeters telegrams.
+
+    Each item is checked on its own: bad ones are rejected with their index and a
+    reason (and kept for review), the others stored.
+    """
+    site_ids = _ingest_scope(request, site)
+    items = _json_body(request.body)
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list):

@@ -256,12 +256,12 @@ class _Rollups:
         self.hourly: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0.0, 0])
         self.daily_only: dict[tuple[int, dt.date], float] = defaultdict(float)
         self._local: dict[dt.datetime, tuple[dt.date, dt.date]] = {}
-        self._hours: dict[dt.datetime, dt.datetime] = {}
+        self.hours: dict[dt.datetime, dt.datetime] = {}
 
     def hour_of(self, ts: dt.datetime) -> dt.datetime:
-        hour = self._hours.get(ts)
+        hour = self.hours.get(ts)
         if hour is None:
-            hour = self._hours[ts] = ts.replace(minute=0, second=0, microsecond=0)
+            hour = self.hours[ts] = ts.replace(minute=0, second=0, microsecond=0)
         return hour
 
     def add(self, meter_id: int, parts: list[tuple], sign: float = 1) -> None:
@@ -270,6 +270,11 @@ class _Rollups:
                 self.hourly[(meter_id, bucket)][0] += sign * amount
             else:
                 self.daily_only[(meter_id, bucket)] += sign * amount
+
+    def add_hour(self, meter_id: int, hour: dt.datetime, amount: float, samples: int) -> None:
+        entry = self.hourly[(meter_id, hour)]
+        entry[0] += amount
+        entry[1] += samples
 
     def sample(self, meter_id: int, ts: dt.datetime) -> None:
         self.hourly[(meter_id, self.hour_of(ts))][1] += 1
@@ -344,81 +349,116 @@ METER_UPSERT = (
     "consumption = {table}.consumption + excluded.consumption, "
     "samples = {table}.samples + excluded.samples"
 )
+METER_MOVE = (
+    "UPDATE energy_meter SET last_ts = moved.ts, last_value = moved.value "
+    "FROM ({source}) AS moved (ts, value, id) WHERE energy_meter.id = moved.id"
+)
 
 
-def _pg_set_based(sql: str, types: tuple[str, ...], rows: list[tuple]) -> None:
-    """One statement for all rows: ``rows`` travel as one array per column (unnest).
+def _pg_staged(cursor, sql: str, staging: str, columns: str, rows: list[tuple]) -> None:
+    """Run ``sql`` with ``{source}`` reading ``rows`` from a temporary table.
 
-    A server-binding cursor of psycopg sends the arrays in binary; Django's own
-    cursor binds on the client and would spell each array out as text.
+    The rows go into the session's temporary table ``staging`` (``columns``: "name
+    type, ...") with a binary ``COPY``, psycopg's cheapest way in from Python: no
+    per-value text formatting on the client, no parsing on the server.
     """
-    import psycopg
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({columns})")
+    cursor.execute(f"TRUNCATE {staging}")
+    with cursor.cursor.copy(f"COPY {staging} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([column.split()[1] for column in columns.split(", ")])
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(sql.format(source=f"SELECT * FROM {staging}"))
 
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    source = "SELECT * FROM unnest({})".format(", ".join(f"%s::{t}[]" for t in types))
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql.format(source=source), columns)
 
-
-def _upsert_rollups(rollups: _Rollups, states: dict[int, _MeterState]) -> None:
-    """Add the batch's increments to the rollups: set-based upserts, one per table."""
-    hourly, daily, monthly = rollups.rows()
-    groups = group_rows(states, hourly, daily, monthly)
+def _upsert_meter_rollups(hourly: list[tuple], daily: list[tuple], monthly: list[tuple]) -> None:
+    """Add a batch's increments to the meters' rollups: one set-based upsert per table."""
     meter_tables = (
         ("energy_hourlyrollup", hourly, "timestamptz"),
         ("energy_dailyrollup", daily, "date"),
         ("energy_monthlyrollup", monthly, "date"),
     )
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        if groups:
-            types = ("bigint", "int", "text", "text", "text", "timestamptz", "float8")
-            _pg_set_based(GROUP_UPSERT, types, groups)
-        for table, rows, bucket_type in meter_tables:
-            if rows:
-                types = ("bigint", bucket_type, "float8", "int")
-                _pg_set_based(METER_UPSERT.replace("{table}", table), types, rows)
-        return
-    # SQLite: executemany of prepared upserts is its fastest way (no round trips).
-    hourly = [(m, _sqlite_datetime(b), a, s) for m, b, a, s in hourly]
-    daily = [(m, str(b), a, s) for m, b, a, s in daily]
-    monthly = [(m, str(b), a, s) for m, b, a, s in monthly]
-    groups = [(*g[:5], _sqlite_datetime(g[5]), g[6]) for g in groups]
     with connection.cursor() as cursor:
-        if groups:
-            cursor.executemany(
-                GROUP_UPSERT.format(source="VALUES (%s, %s, %s, %s, %s, %s, %s)"), groups
-            )
-        for (table, _rows, _type), rows in zip(meter_tables, (hourly, daily, monthly), strict=True):
+        if connection.vendor == "postgresql":
+            for table, rows, bucket_type in meter_tables:
+                if rows:
+                    columns = (
+                        f"meter_id int8, bucket {bucket_type}, consumption float8, samples int4"
+                    )
+                    sql = METER_UPSERT.replace("{table}", table)
+                    _pg_staged(cursor, sql, f"{table}_increment", columns, rows)
+            return
+        # SQLite: executemany of prepared upserts is its fastest way (no round trips).
+        texts = _sqlite_texts({row[1] for row in hourly})
+        for table, rows, _type in meter_tables:
             if rows:
+                if table == "energy_hourlyrollup":
+                    rows = [(m, texts[b], a, s) for m, b, a, s in rows]
+                else:
+                    rows = [(m, str(b), a, s) for m, b, a, s in rows]
                 cursor.executemany(
                     METER_UPSERT.replace("{table}", table).format(source="VALUES (%s, %s, %s, %s)"),
                     rows,
                 )
 
 
+def _upsert_group_rollups(groups: list[tuple]) -> None:
+    """Add a batch's increments to the unit and site rollups, in the order given."""
+    if not groups:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = (
+                "site_id int8, unit_key int4, kind text, role text, granularity text, "
+                "bucket timestamptz, consumption float8"
+            )
+            _pg_staged(cursor, GROUP_UPSERT, "energy_group_increment", columns, groups)
+            return
+        texts = _sqlite_texts({row[5] for row in groups})
+        cursor.executemany(
+            GROUP_UPSERT.format(source="VALUES (%s, %s, %s, %s, %s, %s, %s)"),
+            [(*row[:5], texts[row[5]], row[6]) for row in groups],
+        )
+
+
+def _sqlite_texts(moments: set[dt.datetime]) -> dict[dt.datetime, str]:
+    """``_sqlite_datetime`` of each moment: a batch repeats the same few."""
+    return {moment: _sqlite_datetime(moment) for moment in moments}
+
+
 def _insert_readings(rows: list[tuple[int, dt.datetime, float, float | None]]) -> None:
+    """New rows of the readings table, which are known not to be there yet."""
     if not rows:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(
-                "COPY energy_reading (meter_id, ts, value, delta) FROM STDIN"
+                "COPY energy_reading (meter_id, ts, value, delta) FROM STDIN (FORMAT BINARY)"
             ) as copy:
+                copy.set_types(["int8", "timestamptz", "float8", "float8"])
                 for row in rows:
                     copy.write_row(row)
             return
-        texts: dict[dt.datetime, str] = {}
-        converted = []
-        for meter_id, ts, value, delta in rows:
-            text = texts.get(ts)
-            if text is None:
-                text = texts[ts] = _sqlite_datetime(ts)
-            converted.append((meter_id, text, value, delta))
+        texts = _sqlite_texts({row[1] for row in rows})
         cursor.executemany(
             "INSERT INTO energy_reading (meter_id, ts, value, delta) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (meter_id, ts) DO NOTHING",
-            converted,
+            [(m, texts[ts], v, d) for m, ts, v, d in rows],
+        )
+
+
+def _move_meters(moves: list[tuple[dt.datetime, float, int]]) -> None:
+    """Each meter's last reading (timestamp, value, meter id) moved forward."""
+    if not moves:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = "ts timestamptz, value float8, id int8"
+            _pg_staged(cursor, METER_MOVE, "energy_meter_move", columns, moves)
+            return
+        cursor.executemany(
+            "UPDATE energy_meter SET last_ts = %s, last_value = %s WHERE id = %s",
+            [(_sqlite_datetime(t), v, m) for t, v, m in moves],
         )
 
 
@@ -487,32 +527,101 @@ def _late_merge(
 
 def _append_in_order(
     meter: _MeterState,
-    ordered: list[tuple[dt.datetime, float]],
+    ordered: list[tuple[dt.datetime, float, int]],
     rollups: _Rollups,
     inserts: list[tuple[int, dt.datetime, float, float | None]],
-) -> None:
-    """Readings newer than the meter's last: deltas and rollups in one pass (the hot path)."""
+) -> int:
+    """Readings newer than the meter's last: deltas and rollups in one pass (the hot path).
+
+    ``ordered`` holds (timestamp, value, index) sorted by time; a repeated timestamp
+    is a duplicate within the batch (the first one counts). Consumption and samples are
+    summed while they stay in the same hour and added to the rollups when it changes.
+    Returns the number of duplicates.
+    """
     meter_id = meter.pk
-    hourly = rollups.hourly
-    hour_of = rollups.hour_of
+    interval = meter.interval
+    hours = rollups.hours
+    add_hour = rollups.add_hour
     previous_ts, previous_value = meter.last_ts, meter.last_value
-    for ts, value in ordered:
-        if meter.interval or previous_value is None:
+    # The hour of the previous reading, its end and the samples counted in it so far.
+    sample_hour = end = None
+    if previous_ts is not None:
+        sample_hour = rollups.hour_of(previous_ts)
+        end = sample_hour + HOUR
+    samples = 0
+    # The hour whose consumption is being summed.
+    bucket = None
+    amount = 0.0
+    duplicates = 0
+    for ts, value, _index in ordered:
+        if ts == previous_ts:
+            duplicates += 1
+            continue
+        hour = hours.get(ts)
+        if hour is None:
+            hour = hours[ts] = ts.replace(minute=0, second=0, microsecond=0)
+        if interval or previous_value is None:
             delta = counter_delta(previous_value, value, meter)
+            target = None if delta is None else hour
         else:
             delta = value - previous_value if value >= previous_value else value
-        if delta is not None:
-            if previous_ts is not None and not meter.interval:
-                start = hour_of(previous_ts)
-                if ts <= start + HOUR:
-                    hourly[(meter_id, start)][0] += delta
-                else:
-                    rollups.add(meter_id, contributions(previous_ts, ts, delta, False))
+            if ts <= end:
+                target = sample_hour
             else:
-                hourly[(meter_id, hour_of(ts))][0] += delta
-        hourly[(meter_id, hour_of(ts))][1] += 1
+                target = None
+                rollups.add(meter_id, contributions(previous_ts, ts, delta, False))
+        if target is not None:
+            if target == bucket:
+                amount += delta
+            else:
+                if bucket is not None:
+                    add_hour(meter_id, bucket, amount, 0)
+                bucket, amount = target, delta
+        if hour == sample_hour:
+            samples += 1
+        else:
+            if samples:
+                add_hour(meter_id, sample_hour, 0.0, samples)
+            sample_hour, end, samples = hour, hour + HOUR, 1
         inserts.append((meter_id, ts, value, delta))
         previous_ts, previous_value = ts, value
+    if bucket is not None:
+        add_hour(meter_id, bucket, amount, 0)
+    if samples:
+        add_hour(meter_id, sample_hour, 0.0, samples)
+    return duplicates
+
+
+def _by_time(reading: tuple[dt.datetime, float, int]) -> dt.datetime:
+    return reading[0]
+
+
+def _meter_states(meter_ids: Iterable[int], *, lock: bool = False) -> dict[int, _MeterState]:
+    """The meters' ingestion state; ``lock``: for update (their last reading moves here)."""
+    meters = Meter.objects.select_for_update() if lock else Meter.objects.all()
+    return {
+        row[0]: _MeterState(
+            row[0],
+            row[1] == Meter.ReadingType.INTERVAL,
+            *row[2:9],
+            weight=float(row[9] * row[10]) if row[7] == Meter.Kind.HCA else 1.0,
+        )
+        for row in meters.filter(pk__in=list(meter_ids))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "reading_type",
+            "initial_value",
+            "last_ts",
+            "last_value",
+            "site_id",
+            "unit_id",
+            "kind",
+            "role",
+            "kq",
+            "kc",
+        )
+    }
 
 
 def store(
@@ -522,81 +631,113 @@ def store(
 
     Idempotent on (meter, ts): a reading already stored changes nothing.
     """
-    if not readings:
-        return 0, 0
-    by_meter: dict[int, dict[dt.datetime, float]] = defaultdict(dict)
-    duplicates = 0
-    for meter_id, ts, value in readings:
-        series = by_meter[meter_id]
-        if ts in series:
-            duplicates += 1
+    by_meter: dict[int, list[tuple[dt.datetime, float, int]]] = defaultdict(list)
+    for index, (meter_id, ts, value) in enumerate(readings):
+        by_meter[meter_id].append((ts, value, index))
+    return store_series(by_meter, gateway=gateway)
+
+
+@dataclass
+class _Plan:
+    """What storing a batch writes, computed from the meters' states."""
+
+    states: dict[int, _MeterState]
+    inserts: list[tuple[int, dt.datetime, float, float | None]] = field(default_factory=list)
+    # New deltas of stored readings (delta, reading id), after late data.
+    updates: list[tuple[float | None, int]] = field(default_factory=list)
+    # Meters whose last reading moves forward: (timestamp, value, meter id).
+    moves: list[tuple[dt.datetime, float, int]] = field(default_factory=list)
+    duplicates: int = 0
+    hourly: list[tuple] = field(default_factory=list)
+    daily: list[tuple] = field(default_factory=list)
+    monthly: list[tuple] = field(default_factory=list)
+    groups: list[tuple] = field(default_factory=list)
+
+
+def _has_late_data(
+    states: dict[int, _MeterState], by_meter: dict[int, list[tuple[dt.datetime, float, int]]]
+) -> bool:
+    """Whether any meter gets a reading not newer than its last one (sorted series)."""
+    return any(
+        states[meter_id].last_ts is not None and series[0][0] <= states[meter_id].last_ts
+        for meter_id, series in by_meter.items()
+    )
+
+
+def _plan(
+    states: dict[int, _MeterState], by_meter: dict[int, list[tuple[dt.datetime, float, int]]]
+) -> _Plan:
+    """Deltas, rollup increments and meter moves of a batch (series sorted by time).
+
+    Reads stored readings only for late data.
+    """
+    plan = _Plan(states)
+    rollups = _Rollups()
+    for meter_id, series in by_meter.items():
+        meter = states[meter_id]
+        if meter.last_ts is not None and series[0][0] <= meter.last_ts:
+            ordered = []
+            for ts, value, _index in series:
+                if ordered and ordered[-1][0] == ts:
+                    plan.duplicates += 1
+                else:
+                    ordered.append((ts, value))
+            rows, duplicates = _late_merge(meter, ordered, rollups, plan.updates)
+            plan.duplicates += duplicates
+            plan.inserts.extend(rows)
         else:
-            series[ts] = value
+            plan.duplicates += _append_in_order(meter, series, rollups, plan.inserts)
+        last_ts, last_value, _index = series[-1]
+        if meter.last_ts is None or last_ts > meter.last_ts:
+            plan.moves.append((last_ts, last_value, meter_id))
+    plan.hourly, plan.daily, plan.monthly = rollups.rows()
+    # Sorted, so that concurrent batches lock the shared unit and site rows in one order.
+    plan.groups = sorted(group_rows(states, plan.hourly, plan.daily, plan.monthly))
+    return plan
+
+
+def store_series(
+    by_meter: dict[int, list[tuple[dt.datetime, float, int]]], *, gateway: Gateway | None = None
+) -> tuple[int, int]:
+    """:func:`store` for readings grouped by meter id: (timestamp, value, index) each.
+
+    Within a meter the first of readings with the same timestamp counts, the others
+    are duplicates. Readings that only extend their meters' series are worked out
+    before the write transaction, from the meters' states read without a lock; under
+    the lock they are used if those states have not changed meanwhile (else, and for
+    late data, the work is done under the lock). On SQLite, where writers queue for
+    the whole database, this keeps the queue short.
+    """
+    if not by_meter:
+        return 0, 0
+    for series in by_meter.values():
+        series.sort(key=_by_time)
+    states = _meter_states(by_meter)
+    plan = None if _has_late_data(states, by_meter) else _plan(states, by_meter)
     with transaction.atomic():
-        # Lock the meters: their last reading is read and moved forward here.
-        states = {
-            row[0]: _MeterState(
-                row[0],
-                row[1] == Meter.ReadingType.INTERVAL,
-                *row[2:9],
-                weight=float(row[9] * row[10]) if row[7] == Meter.Kind.HCA else 1.0,
-            )
-            for row in Meter.objects.select_for_update()
-            .filter(pk__in=by_meter)
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "reading_type",
-                "initial_value",
-                "last_ts",
-                "last_value",
-                "site_id",
-                "unit_id",
-                "kind",
-                "role",
-                "kq",
-                "kc",
-            )
-        }
-        rollups = _Rollups()
-        inserts: list[tuple[int, dt.datetime, float, float | None]] = []
-        updates: list[tuple[float | None, int]] = []
-        meter_moves = []
-        for meter_id, series in by_meter.items():
-            meter = states[meter_id]
-            ordered = sorted(series.items())
-            if meter.last_ts is not None and ordered[0][0] <= meter.last_ts:
-                rows, dup = _late_merge(meter, ordered, rollups, updates)
-                duplicates += dup
-                inserts.extend(rows)
-            else:
-                _append_in_order(meter, ordered, rollups, inserts)
-            last_ts, last_value = ordered[-1]
-            if meter.last_ts is None or last_ts > meter.last_ts:
-                meter_moves.append((last_ts, last_value, meter_id))
-        _insert_readings(inserts)
-        with connection.cursor() as cursor:
-            if updates:
-                cursor.executemany("UPDATE energy_reading SET delta = %s WHERE id = %s", updates)
-            if meter_moves and connection.vendor == "postgresql":
-                _pg_set_based(
-                    "UPDATE energy_meter SET last_ts = moved.ts, last_value = moved.value "
-                    "FROM ({source}) AS moved (ts, value, id) WHERE energy_meter.id = moved.id",
-                    ("timestamptz", "float8", "bigint"),
-                    meter_moves,
-                )
-            elif meter_moves:
+        states = _meter_states(by_meter, lock=True)
+        if plan is None or plan.states != states:
+            plan = _plan(states, by_meter)
+        _insert_readings(plan.inserts)
+        if plan.updates:
+            with connection.cursor() as cursor:
                 cursor.executemany(
-                    "UPDATE energy_meter SET last_ts = %s, last_value = %s WHERE id = %s",
-                    [(_sqlite_datetime(t), v, m) for t, v, m in meter_moves],
+                    "UPDATE energy_reading SET delta = %s WHERE id = %s", plan.updates
                 )
-        _upsert_rollups(rollups, states)
+        _move_meters(plan.moves)
+        _upsert_meter_rollups(plan.hourly, plan.daily, plan.monthly)
         if gateway is not None:
             Gateway.objects.filter(pk=gateway.pk).update(last_seen_at=timezone.now())
-    return len(inserts), duplicates
+        # Last: unit and site rows are shared with concurrent batches of other meters.
+        _upsert_group_rollups(plan.groups)
+    return len(plan.inserts), plan.duplicates
 
 
 # --- The entry point ----------------------------------------------------------------------
+
+_NUMBERS = (float, int)
+# Plain numbers below this need no further check (NaN fails every comparison).
+_PLAIN_NUMBER_LIMIT = 1e300
 
 
 def ingest(
@@ -614,58 +755,61 @@ def ingest(
     Rejected items are kept in the rejected-input log (unless ``record_rejections``
     is off, as when replaying it) with their reason.
     """
+    items = items if isinstance(items, list) else list(items)
     limit = (now or timezone.now()) + future_tolerance()
     result = IngestResult()
-    parsed: list[tuple[int, Any, str, dt.datetime, float]] = []
-    timestamps: dict[str, dt.datetime] = {}
+    # Readings by external id, as (UTC timestamp, value, index).
+    by_external: dict[str, list[tuple[dt.datetime, float, int]]] = defaultdict(list)
+    # Timestamp strings of plain readings already seen, and not in the future.
+    moments: dict[str, dt.datetime] = {}
+    parsed_timestamps: dict[str, dt.datetime] = {}
     for index, item in enumerate(items):
-        # The common case first, inline: a plain reading with a timestamp seen before
-        # (not in the future), a string id and a non-negative number.
-        if type(item) is dict and "ts" in item:
-            ts = timestamps.get(item["ts"]) if type(item["ts"]) is str else None
-            value = item.get("value")
-            external_id = item.get("meter")
+        # The common case first, inline: a plain reading with a timestamp seen before,
+        # a string id and a non-negative number.
+        try:
+            moment = moments[item["ts"]]
+            external_id = item["meter"]
+            value = item["value"]
+        except (KeyError, TypeError, IndexError):
+            pass
+        else:
             if (
-                ts is not None
-                and ts <= limit
+                type(value) in _NUMBERS
+                and 0 <= value < _PLAIN_NUMBER_LIMIT
                 and type(external_id) is str
                 and external_id
-                and (type(value) is float or type(value) is int)
-                and 0 <= value < math.inf
             ):
-                parsed.append((index, item, external_id, ts, float(value)))
+                by_external[external_id].append((moment, float(value), index))
                 continue
         try:
-            external_id, ts, value = normalise(item, timestamps)
+            external_id, moment, value = normalise(item, parsed_timestamps)
         except _Reject as rejection:
             result.rejected.append(Rejection(index, rejection.code, rejection.message, item))
             continue
-        if ts > limit:
+        if moment > limit:
             result.rejected.append(
-                Rejection(index, "future_timestamp", f"{ts.isoformat()} is in the future.", item)
+                Rejection(
+                    index, "future_timestamp", f"{moment.isoformat()} is in the future.", item
+                )
             )
             continue
-        parsed.append((index, item, external_id, ts, value))
-    meters = Meter.objects.filter(external_id__in={p[2] for p in parsed})
-    if site_ids is not None:
-        meters = meters.filter(site_id__in=list(site_ids))
-    lookup: dict[str, int | None] = {}
-    for pk, external_id in meters.values_list("pk", "external_id"):
-        # The same external id on two sites in scope: the caller must disambiguate.
-        lookup[external_id] = None if external_id in lookup else pk
-    readings = []
-    for index, item, external_id, ts, value in parsed:
-        meter_id = lookup.get(external_id)
+        if not is_telegram(item) and type(item["ts"]) is str:
+            moments[item["ts"]] = moment
+        by_external[external_id].append((moment, value, index))
+    by_meter = {}
+    for external_id, meter_id in _meter_ids(by_external, site_ids).items():
         if meter_id is None:
-            message = (
-                f"Meter {external_id!r} is on more than one site."
-                if external_id in lookup
-                else f"No meter {external_id!r} is registered here."
-            )
-            result.rejected.append(Rejection(index, "unknown_meter", message, item))
+            message = f"Meter {external_id!r} is on more than one site."
+        elif meter_id == 0:
+            message = f"No meter {external_id!r} is registered here."
+        else:
+            by_meter[meter_id] = by_external[external_id]
             continue
-        readings.append((meter_id, ts, value))
-    result.accepted, result.duplicates = store(readings, gateway=gateway)
+        result.rejected.extend(
+            Rejection(index, "unknown_meter", message, items[index])
+            for _ts, _value, index in by_external[external_id]
+        )
+    result.accepted, result.duplicates = store_series(by_meter, gateway=gateway)
     result.rejected.sort(key=lambda r: r.index)
     if record_rejections and result.rejected:
         site_id = gateway.site_id if gateway else None
@@ -687,14 +831,34 @@ def ingest(
     return result
 
 
+def _meter_ids(
+    external_ids: Iterable[str], site_ids: Iterable[int] | None
+) -> dict[str, int | None]:
+    """The meter of each external id within ``site_ids``: 0 if none, None if ambiguous."""
+    found: dict[str, int | None] = dict.fromkeys(external_ids, 0)
+    meters = Meter.objects.filter(external_id__in=list(found))
+    if site_ids is not None:
+        meters = meters.filter(site_id__in=list(site_ids))
+    for pk, external_id in meters.values_list("pk", "external_id"):
+        # The same external id on two sites in scope: the caller must disambiguate.
+        found[external_id] = None if found[external_id] else pk
+    return found
+
+
 def _jsonable(payload: Any) -> Any:
-    """The payload as stored JSON; NUL characters (refused by PostgreSQL) replaced."""
+    """The payload as stored JSON.
+
+    NUL characters (refused by PostgreSQL) are replaced; NaN and infinities, which
+    JSON cannot hold, are kept as their names.
+    """
     if isinstance(payload, str):
         return payload.replace("\x00", "\ufffd")
     if isinstance(payload, dict):
         return {_jsonable(str(k)): _jsonable(v) for k, v in payload.items()}
     if isinstance(payload, list):
         return [_jsonable(v) for v in payload]
+    if isinstance(payload, float) and not math.isfinite(payload):
+        return repr(payload)
     if payload is None or isinstance(payload, int | float | bool):
         return payload
     return repr(payload).replace("\x00", "\ufffd")

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from distretto.core.pagination import page_of
 
@@ -147,6 +147,56 @@ class ReadingOut(Schema):
     ts: datetime
     value: float
     delta: float | None
+
+
+class ReadingIn(Schema):
+    """A plain reading of the bulk readings body."""
+
+    meter: str = Field(description="external id of the meter, e.g. its wM-Bus id")
+    ts: datetime = Field(description="ISO 8601; without an offset it is Europe/Rome time")
+    value: float = Field(ge=0, description="counter value, or the consumption of an interval")
+
+
+class TelegramIn(Schema):
+    """A wmbusmeters JSON telegram (``--format=json``); other fields are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    meter: str = Field(description="wmbusmeters driver, e.g. qcaloric")
+    id: str = Field(description="wM-Bus id: the external id of the meter")
+    timestamp: datetime
+    current_consumption_hca: float | None = Field(None, ge=0)
+    total_energy_consumption_kwh: float | None = Field(None, ge=0)
+    total_energy_kwh: float | None = Field(None, ge=0)
+    total_m3: float | None = Field(None, ge=0)
+    total_volume_m3: float | None = Field(None, ge=0)
+    total_kwh: float | None = Field(None, ge=0)
+    total_energy_consumption_mwh: float | None = Field(None, ge=0)
+
+
+def readings_body(max_items: int) -> dict:
+    """OpenAPI request body of ``POST /readings``, which is parsed without pydantic.
+
+    A batch of 50,000 readings through pydantic costs more than storing it; the
+    handler reads the JSON itself and reports each bad item as a rejection.
+    """
+    return {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "maxItems": max_items,
+                    "items": {
+                        "anyOf": [
+                            ReadingIn.model_json_schema(),
+                            TelegramIn.model_json_schema(),
+                        ]
+                    },
+                }
+            }
+        },
+    }
 
 
 class IngestRejection(Schema):

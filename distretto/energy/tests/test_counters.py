@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from distretto.energy import ingestion
 from distretto.energy.ingestion import ingest, store
 from distretto.energy.models import (
     DailyRollup,
@@ -163,3 +164,40 @@ def test_ingest_resolves_meters_within_the_sites_given(site, heat_meter, actors)
     )
     assert result.accepted == 0
     assert result.rejected[0].code == "unknown_meter"
+
+
+def test_quarter_hour_readings_sum_per_hour_with_their_samples(heat_meter):
+    quarters = [(at(5, 10) + dt.timedelta(minutes=15 * n), 100.0 + n) for n in range(9)]
+    assert store(readings(heat_meter, *quarters)) == (9, 0)
+    # Each quarter's increase belongs to the hour in which it started.
+    assert hourly(heat_meter) == {at(5, 10): 4.0, at(5, 11): 4.0}
+    samples = dict(HourlyRollup.objects.filter(meter=heat_meter).values_list("bucket", "samples"))
+    assert samples == {at(5, 10): 4, at(5, 11): 4, at(5, 12): 1}
+
+
+def test_repeated_timestamp_within_a_batch_is_a_duplicate_and_the_first_counts(heat_meter):
+    batch = [(at(5, 10), 100.0), (at(5, 11), 110.0), (at(5, 11), 999.0), (at(5, 12), 115.0)]
+    assert store(readings(heat_meter, *batch)) == (3, 1)
+    assert Reading.objects.get(meter=heat_meter, ts=at(5, 11)).value == 110.0
+    assert hourly(heat_meter) == {at(5, 10): 10.0, at(5, 11): 5.0}
+
+
+def test_work_prepared_before_the_lock_is_redone_when_the_meter_moved_meanwhile(
+    heat_meter, monkeypatch
+):
+    # Another batch stores 11:00 between this batch's unlocked look at the meter and
+    # its write transaction: the 12:00 reading must count from 11:00, not from 10:00.
+    store(readings(heat_meter, (at(5, 10), 100.0)))
+    stale = ingestion._meter_states([heat_meter.pk])
+    store(readings(heat_meter, (at(5, 11), 110.0)))
+    fresh = ingestion._meter_states
+
+    def states(meter_ids, *, lock=False):
+        return fresh(meter_ids, lock=lock) if lock else stale
+
+    monkeypatch.setattr(ingestion, "_meter_states", states)
+    assert store(readings(heat_meter, (at(5, 12), 125.0))) == (1, 0)
+    assert Reading.objects.get(meter=heat_meter, ts=at(5, 12)).delta == 15.0
+    assert hourly(heat_meter) == {at(5, 10): 10.0, at(5, 11): 15.0}
+    heat_meter.refresh_from_db()
+    assert (heat_meter.last_ts, heat_meter.last_value) == (at(5, 12), 125.0)

@@ -202,3 +202,48 @@ def test_read_only_token_cannot_send_readings(actors, api_as, heat_meter):
     api = api_as(actors.energy_manager, scope="read")
     response = api.post("energy/readings", [])
     assert response.status_code == 403
+
+
+def test_values_strict_json_refuses_are_rejected_one_by_one(gateway_api, heat_meter):
+    # NaN and Infinity are not JSON, but a gateway may write them: only their
+    # readings are refused, not the whole batch. A byte order mark is accepted too.
+    body = (
+        b"\xef\xbb\xbf["
+        b'{"meter": "87654321", "ts": "2026-01-05T10:00:00Z", "value": 100},'
+        b'{"meter": "87654321", "ts": "2026-01-05T11:00:00Z", "value": NaN},'
+        b'{"meter": "87654321", "ts": "2026-01-05T12:00:00Z", "value": Infinity}]'
+    )
+    response = gateway_api.post("energy/readings", body)
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert answer["accepted"] == 1
+    assert [(r["index"], r["code"]) for r in answer["rejected"]] == [
+        (1, "not_numeric"),
+        (2, "not_numeric"),
+    ]
+    kept = RejectedReading.objects.order_by("id").values_list("payload", flat=True)
+    assert [payload["value"] for payload in kept] == ["nan", "inf"]
+
+
+def test_unknown_meter_rejects_each_of_its_readings_by_index(gateway_api, heat_meter):
+    batch = [
+        {"meter": "NOPE", "ts": "2026-01-05T10:00:00Z", "value": 1},
+        {"meter": "87654321", "ts": "2026-01-05T10:00:00Z", "value": 100},
+        {"meter": "NOPE", "ts": "2026-01-05T11:00:00Z", "value": 2},
+    ]
+    answer = gateway_api.post("energy/readings", batch).json()
+    assert answer["accepted"] == 1
+    assert [(r["index"], r["code"]) for r in answer["rejected"]] == [
+        (0, "unknown_meter"),
+        (2, "unknown_meter"),
+    ]
+    assert RejectedReading.objects.get(payload__value=2).payload["ts"] == "2026-01-05T11:00:00Z"
+
+
+def test_openapi_describes_the_readings_body(gateway_api):
+    schema = gateway_api.client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/energy/readings"]["post"]["requestBody"]
+    items = body["content"]["application/json"]["schema"]["items"]["anyOf"]
+    assert [item["title"] for item in items] == ["ReadingIn", "TelegramIn"]
+    assert items[0]["required"] == ["meter", "ts", "value"]
+    assert "current_consumption_hca" in items[1]["properties"]
