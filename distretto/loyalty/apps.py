@@ -27,6 +27,7 @@ class LoyaltyConfig(AppConfig):
     ]
 
     def ready(self) -> None:
+        from django.db import transaction
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from distretto.accounts import audit
@@ -39,11 +40,15 @@ class LoyaltyConfig(AppConfig):
         for model in (models.Program, models.MerchantRate, models.Campaign, models.Card):
             audit.register(model, chamber_of=chamber_of)
 
-        # What the tills' cache keeps of a programme is dropped when it changes here.
+        # What the tills' cache keeps of a programme is dropped when it changes here:
+        # at once, and again when the change commits (a till that read the old rules
+        # in between must not keep them).
         def forget_program(sender, instance, **kwargs) -> None:
-            cache.forget(
+            program_id = (
                 instance.pk if isinstance(instance, models.Program) else instance.program_id
             )
+            cache.forget(program_id)
+            transaction.on_commit(lambda: cache.forget(program_id))
 
         for signal in (post_save, post_delete):
             for model in (models.Program, models.MerchantRate, models.Campaign):

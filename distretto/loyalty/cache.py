@@ -12,9 +12,10 @@
 
 Everything else a movement needs (the card and its status, its locked account and
 balance, closed periods, the per-day campaign sums, idempotency keys) is read from
-the database on every request. An entry is stored only once the
-database transaction that read it has committed, so nothing a rolled-back
-transaction created or saw can be cached.
+the database on every request. An entry is stored only once the database transaction
+that read it has committed, so nothing a rolled-back transaction created or saw is
+kept, and not at all if the programme was forgotten meanwhile (a change made while
+the reading transaction was still open).
 """
 
 from __future__ import annotations
@@ -33,7 +34,21 @@ AccountKey = tuple[int, str, int | None]  # (programme id, account kind, busines
 
 _accounts: dict[AccountKey, object] = {}
 _fresh: dict[tuple[str, int], tuple[object, float]] = {}
+_generation: dict[int, int] = {}  # programme id -> how many times it was forgotten
 _lock = threading.Lock()
+
+
+def _keep_after_commit(program_id: int, store: Callable[[], None]) -> None:
+    """Run ``store`` once the current transaction commits, unless the programme is
+    forgotten before then."""
+    generation = _generation.get(program_id, 0)
+
+    def keep() -> None:
+        with _lock:
+            if _generation.get(program_id, 0) == generation:
+                store()
+
+    transaction.on_commit(keep)
 
 
 def account(key: AccountKey, load: Callable[[], T]) -> T:
@@ -41,12 +56,7 @@ def account(key: AccountKey, load: Callable[[], T]) -> T:
     found = _accounts.get(key)
     if found is None:
         found = load()
-
-        def store() -> None:
-            with _lock:
-                _accounts[key] = found
-
-        transaction.on_commit(store)
+        _keep_after_commit(key[0], lambda: _accounts.__setitem__(key, found))
     return found
 
 
@@ -58,18 +68,14 @@ def fresh(what: str, program_id: int, load: Callable[[], T]) -> T:
         return cached[0]
     found = load()
     expires = time.monotonic() + RULES_CACHE_S
-
-    def store() -> None:
-        with _lock:
-            _fresh[key] = (found, expires)
-
-    transaction.on_commit(store)
+    _keep_after_commit(program_id, lambda: _fresh.__setitem__(key, (found, expires)))
     return found
 
 
 def forget(program_id: int) -> None:
     """Drop everything kept for the programme (it, its rules or its accounts changed)."""
     with _lock:
+        _generation[program_id] = _generation.get(program_id, 0) + 1
         for key in [key for key in _fresh if key[1] == program_id]:
             del _fresh[key]
         for key in [key for key in _accounts if key[0] == program_id]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from distretto.loyalty import services
+from distretto.loyalty import cache, services
 from distretto.loyalty.models import Account, Campaign
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,10 @@ def other_program(actors):
         actors.foreign_shop.district,
         {"name": "Carta Cuneo", "point_value": Decimal("0.01"), "earn_rate": Decimal("1.00")},
     )
+
+
+def test_what_was_read_before_a_change_elsewhere_is_not_kept(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert cache.fresh("rules", 999_999, lambda: "old") == "old"
+        cache.forget(999_999)  # another thread's change to the programme commits meanwhile
+    assert cache.fresh("rules", 999_999, lambda: "new") == "new"
