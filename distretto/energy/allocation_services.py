@@ -140,7 +140,10 @@ def _choose_measure(site: Site, requested: str | None) -> str:
     """Heat meters or allocators: as requested, else whichever covers more units."""
     if requested:
         if requested not in MEASURES:
-            raise Invalid(f"measure is one of {', '.join(MEASURES)}.", field="measure")
+            raise Invalid(
+                _("measure is one of %(measures)s.") % {"measures": ", ".join(MEASURES)},
+                field="measure",
+            )
         return requested
     units = Meter.objects.filter(site=site, unit__isnull=False, replaced_by__isnull=True)
     with_heat = units.filter(kind=Meter.Kind.HEAT, role=Meter.Role.CONSUMPTION)
@@ -210,19 +213,26 @@ def _check_bounds(
     """Refuse, naming the field, inputs no heating season can have."""
     for name, day in (("period_start", period_start), ("period_end", period_end)):
         if not 1901 <= day.year <= 9998:
-            raise Invalid("The period is not a plausible heating season.", field=name)
+            raise Invalid(_("The period is not a plausible heating season."), field=name)
     if period_end < period_start:
-        raise Invalid("The period ends before it starts.", field="period_end")
+        raise Invalid(_("The period ends before it starts."), field="period_end")
     if fuel_cost + sum((Decimal(c["amount"]) for c in costs), Decimal(0)) > MAX_TOTAL:
-        raise Invalid(f"The costs add up to more than {MAX_TOTAL}.", field="costs")
+        raise Invalid(
+            _("The costs add up to more than %(max)s.") % {"max": MAX_TOTAL}, field="costs"
+        )
     for name in ("degree_days", "previous_degree_days"):
         value = options.get(name)
         if value is not None and not 0 < Decimal(value) <= MAX_DEGREE_DAYS:
-            raise Invalid(f"{name} is between 0 and {MAX_DEGREE_DAYS}.", field=f"options.{name}")
+            raise Invalid(
+                _("%(name)s is between 0 and %(max)s.") % {"name": name, "max": MAX_DEGREE_DAYS},
+                field=f"options.{name}",
+            )
     generator = options.get("generator_heat_kwh")
     if generator is not None and not 0 < Decimal(generator) <= MAX_KWH:
         raise Invalid(
-            f"generator_heat_kwh is between 0 and {MAX_KWH}.", field="options.generator_heat_kwh"
+            _("%(name)s is between 0 and %(max)s.")
+            % {"name": "generator_heat_kwh", "max": MAX_KWH},
+            field="options.generator_heat_kwh",
         )
 
 
@@ -242,7 +252,7 @@ def gather_inputs(
     _check_bounds(period_start, period_end, fuel_cost, costs, options)
     unknown = set(options) - set(OPTION_NAMES)
     if unknown:
-        raise Invalid(f"Unknown option {sorted(unknown)[0]}.", field="options")
+        raise Invalid(_("Unknown option %(name)s.") % {"name": sorted(unknown)[0]}, field="options")
     after = period_end + dt.timedelta(days=1)
     measure = _choose_measure(site, options.get("measure"))
     kind = Meter.Kind.HCA if measure == "allocators" else Meter.Kind.HEAT
@@ -287,7 +297,10 @@ def gather_inputs(
         )
     missing = estimated_units - {u["id"] for u in units}
     if missing:
-        raise Invalid(f"No unit {min(missing)} in this site.", field="options.estimated_units")
+        raise Invalid(
+            _("No unit %(id)s in this site.") % {"id": min(missing)},
+            field="options.estimated_units",
+        )
 
     generator = _decimal(options.get("generator_heat_kwh"))
     method = options.get("involuntary_method", "share")
@@ -417,9 +430,9 @@ def create_run(
     """
     if supersedes is not None:
         if supersedes.site_id != site.pk:
-            raise Invalid("The corrected allocation is of another site.", field="supersedes")
+            raise Invalid(_("The corrected allocation is of another site."), field="supersedes")
         if not supersedes.is_closed:
-            raise Conflict("Only a closed allocation needs a correction: edit the draft.")
+            raise Conflict(_("Only a closed allocation needs a correction: edit the draft."))
     costs = list(costs)
     snapshot = gather_inputs(site, period_start, period_end, fuel_cost, costs, options or {})
     result = compute(snapshot)
@@ -494,7 +507,7 @@ def close_run(run: AllocationRun, *, by=None) -> AllocationRun:
     """Close a draft: from now on the run and its statements never change."""
     run = AllocationRun.objects.select_for_update().get(pk=run.pk)
     if run.is_closed:
-        raise Conflict("This allocation is already closed.", code="already_closed")
+        raise Conflict(_("This allocation is already closed."), code="already_closed")
     run.status = AllocationRun.Status.CLOSED
     run.closed_at = timezone.now()
     run.closed_by = by if getattr(by, "is_authenticated", False) else None
@@ -505,7 +518,7 @@ def close_run(run: AllocationRun, *, by=None) -> AllocationRun:
 def delete_draft(run: AllocationRun) -> None:
     """Drop a draft (a closed run stays for ever; correct it with a new run)."""
     if run.is_closed:
-        raise Conflict("This allocation is closed: make a correction instead.", code="closed")
+        raise Conflict(_("This allocation is closed: make a correction instead."), code="closed")
     run.delete()
 
 

@@ -1,4 +1,4 @@
-"""Page forms of the meter registry: sites, units and meters.
+"""Page forms of the meter registry: sites, units, meters and gateways.
 
 The forms only turn HTML input into typed values. What is acceptable is decided
 where the API decides it: the API's own schemas (``schemas.py``) and the services
@@ -55,7 +55,7 @@ class UnitForm(forms.Form):
 
 
 class UnitEditForm(forms.Form):
-    """What the API lets a manager change on a unit."""
+    """What the API lets a manager change on a unit, and who lives in it (its occupant)."""
 
     name = forms.CharField(label=_("Name"))
     area_m2 = forms.DecimalField(label=_("Floor area (m²)"), localize=True)
@@ -68,6 +68,13 @@ class UnitEditForm(forms.Form):
         widget=forms.CheckboxInput(attrs={"style": "align-self:flex-start"}),
     )
     empty_since = forms.DateField(label=_("Empty since"), required=False, widget=DATE_INPUT)
+    occupant = forms.CharField(
+        label=_("Occupant"),
+        required=False,
+        help_text=_(
+            "Username or e-mail of the resident, who then sees this unit; empty for nobody."
+        ),
+    )
 
 
 class MeterForm(forms.Form):
@@ -121,3 +128,15 @@ class MeterEditForm(forms.Form):
     def __init__(self, *args, site, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = site.units.order_by("name")
+
+
+class GatewayForm(forms.Form):
+    """A new gateway of a site; its token is shown once."""
+
+    name = forms.CharField(label=_("Name"), max_length=120)
+    serial = forms.CharField(label=_("Serial number"), required=False, max_length=80)
+    expected_interval_minutes = forms.IntegerField(
+        label=_("Expected interval (minutes)"),
+        initial=60,
+        help_text=_("A gateway silent for more than three intervals is reported as an anomaly."),
+    )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from distretto.core.errors import Invalid
 from distretto.energy import services
@@ -32,7 +33,14 @@ def update(obj: Model, fields: dict) -> Model:
 def replace_meter(old: Meter, new: Meter) -> None:
     """Record that ``new`` replaced ``old``: the old one stops, its history stays."""
     if old.site_id != new.site_id:
-        raise Invalid("A meter is replaced by one of the same site.", field="replaces")
+        raise Invalid(_("A meter is replaced by one of the same site."), field="replaces")
+    if old.kind != new.kind:
+        # Allocation reads a site's consumption by kind: another kind would lose the history.
+        raise Invalid(
+            _("A meter is replaced by one of the same kind, not a “%(old)s” by a “%(new)s”.")
+            % {"old": old.get_kind_display(), "new": new.get_kind_display()},
+            field="replaces",
+        )
     old.replaced_by = new
     old.removed_at = old.removed_at or new.installed_at or timezone.now()
     old.save(update_fields=["replaced_by", "removed_at"])
@@ -48,7 +56,11 @@ def _decimal(row: dict, name: str, line: int, default: str | None = None) -> Dec
     try:
         return Decimal(raw)
     except InvalidOperation:
-        raise Invalid(f"Line {line}: {name} {raw!r} is not a number.", field=name) from None
+        raise Invalid(
+            _("Line %(line)d: %(name)s '%(value)s' is not a number.")
+            % {"line": line, "name": name, "value": raw},
+            field=name,
+        ) from None
 
 
 def import_registry_csv(site: Site, lines: Iterable[str]) -> dict:
@@ -73,17 +85,22 @@ def import_registry_csv(site: Site, lines: Iterable[str]) -> dict:
                     _import_meter(site, row, line)
                     counts["meters"] += 1
                 else:
-                    raise Invalid(f"Line {line}: type is unit or meter.", field="type")
+                    raise Invalid(
+                        _("Line %(line)d: type is unit or meter.") % {"line": line}, field="type"
+                    )
             except ValidationError as error:
                 field, messages = next(iter(error.message_dict.items()))
-                raise Invalid(f"Line {line}: {messages[0]}", field=field) from None
+                raise Invalid(
+                    _("Line %(line)d: %(message)s") % {"line": line, "message": messages[0]},
+                    field=field,
+                ) from None
     return counts
 
 
 def _import_unit(site: Site, row: dict, line: int) -> None:
     if not row.get("name"):
-        raise Invalid(f"Line {line}: a unit needs a name.", field="name")
-    unit, _ = Unit.objects.get_or_create(site=site, name=row["name"])
+        raise Invalid(_("Line %(line)d: a unit needs a name.") % {"line": line}, field="name")
+    unit, _created = Unit.objects.get_or_create(site=site, name=row["name"])
     unit.kind = row.get("kind") or unit.kind
     unit.area_m2 = _decimal(row, "area_m2", line, "0")
     unit.millesimi_heat = _decimal(row, "millesimi_heat", line, "0")
@@ -94,12 +111,19 @@ def _import_unit(site: Site, row: dict, line: int) -> None:
 
 def _import_meter(site: Site, row: dict, line: int) -> None:
     if not row.get("external_id"):
-        raise Invalid(f"Line {line}: a meter needs an external_id.", field="external_id")
+        raise Invalid(
+            _("Line %(line)d: a meter needs an external_id.") % {"line": line},
+            field="external_id",
+        )
     unit = None
     if row.get("name"):
         unit = Unit.objects.filter(site=site, name=row["name"]).first()
         if unit is None:
-            raise Invalid(f"Line {line}: no unit {row['name']!r} on this site.", field="name")
+            raise Invalid(
+                _("Line %(line)d: no unit '%(name)s' on this site.")
+                % {"line": line, "name": row["name"]},
+                field="name",
+            )
     meter = Meter.objects.filter(site=site, external_id=row["external_id"]).first()
     if meter is None:
         meter = Meter(site=site, external_id=row["external_id"])

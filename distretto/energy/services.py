@@ -11,8 +11,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Case, F, FloatField, Sum, When
 from django.db.models.functions import Cast
@@ -34,6 +37,9 @@ from distretto.energy.models import (
     Unit,
 )
 from distretto.territory.models import Comune, District
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 # Italian sites: days and months are local days and months of Europe/Rome.
 LOCAL_TZ = ZoneInfo("Europe/Rome")
@@ -162,13 +168,15 @@ def create_site(district: District, fields: dict) -> Site:
     if comune_code:
         comune = Comune.objects.filter(pk=str(comune_code)).first()
         if comune is None:
-            raise Invalid(f"No comune with ISTAT code {comune_code}.", field="comune")
+            raise Invalid(
+                _("No comune with ISTAT code %(code)s.") % {"code": comune_code}, field="comune"
+            )
     degree_days = fields.pop("degree_days", None)
     if degree_days is None and comune is not None:
         degree_days = climate.DEGREE_DAYS_BY_COMUNE.get(comune.pk)
     if degree_days is None:
         raise Invalid(
-            "The degree days of this comune are not known: give degree_days.",
+            _("The degree days of this comune are not known: give degree_days."),
             field="degree_days",
         )
     zone = fields.pop("climate_zone", None) or climate.zone_for(degree_days)
@@ -211,9 +219,11 @@ def create_meter(site: Site, fields: dict) -> Meter:
     unit = fields.pop("unit", None)
     fields = {k: v for k, v in fields.items() if v is not None}
     if unit is not None and unit.site_id != site.pk:
-        raise Invalid("The unit belongs to another site.", field="unit")
+        raise Invalid(_("The unit belongs to another site."), field="unit")
     if Meter.objects.filter(site=site, external_id=fields.get("external_id")).exists():
-        raise Invalid("This site already has a meter with that external id.", field="external_id")
+        raise Invalid(
+            _("This site already has a meter with that external id."), field="external_id"
+        )
     fields.setdefault("unit_of_measure", DEFAULT_UNITS.get(fields.get("kind"), "kWh"))
     meter = Meter(site=site, unit=unit, **fields)
     meter.full_clean()
@@ -234,6 +244,57 @@ def create_gateway(site: Site, fields: dict, *, by) -> tuple[Gateway, str]:
             device=gateway,
         )
     return gateway, raw
+
+
+def gateway_rows(site: Site) -> list[dict]:
+    """The site's gateways, active ones first, each with the prefixes of its live tokens."""
+    gateways = list(site.gateways.order_by("-active", "name", "pk"))
+    prefixes: dict[int, list[str]] = defaultdict(list)
+    for device_id, prefix in (
+        ApiToken.objects.filter(
+            device_type=ContentType.objects.get_for_model(Gateway),
+            device_id__in=[g.pk for g in gateways],
+            revoked_at__isnull=True,
+        )
+        .order_by("created_at")
+        .values_list("device_id", "prefix")
+    ):
+        prefixes[device_id].append(f"{tokens.TOKEN_PREFIX}_{prefix}")
+    return [{"gateway": g, "token_prefixes": prefixes.get(g.pk, [])} for g in gateways]
+
+
+@transaction.atomic
+def revoke_gateway(gateway: Gateway) -> int:
+    """Stop a gateway: it no longer sends readings nor counts as silent; tokens revoked."""
+    if gateway.active:
+        gateway.active = False
+        gateway.save(update_fields=["active"])
+    revoked = 0
+    for token in tokens.device_tokens(gateway).filter(revoked_at__isnull=True):
+        tokens.revoke(token)
+        revoked += 1
+    return revoked
+
+
+def find_occupant(who: str) -> AbstractBaseUser | None:
+    """The active user a manager names as a unit's occupant: username, else e-mail.
+
+    Empty means nobody. An e-mail shared by several accounts names none of them.
+    """
+    who = who.strip()
+    if not who:
+        return None
+    users = get_user_model().objects.filter(is_active=True)
+    user = users.filter(username=who).first()
+    if user is None:
+        by_email = list(users.filter(email__iexact=who)[:2])
+        user = by_email[0] if len(by_email) == 1 else None
+    if user is None:
+        raise Invalid(
+            _("No single user has the username or e-mail “%(who)s”.") % {"who": who},
+            field="occupant",
+        )
+    return user
 
 
 def record_weather(site: Site, days: list[tuple[dt.date, float]]) -> int:
@@ -319,14 +380,16 @@ def consumption_series(
     ``{"key", "label", "kind", "unit_of_measure", "total", "points": [{"t", "value"}]}``.
     """
     if granularity not in GRANULARITIES:
-        raise Invalid("granularity is hour, day or month.", field="granularity")
+        raise Invalid(_("granularity is hour, day or month."), field="granularity")
     if by not in GROUPINGS:
-        raise Invalid("by is site, unit or meter.", field="by")
+        raise Invalid(_("by is site, unit or meter."), field="by")
     if kind is not None and kind not in Meter.Kind.values:
-        raise Invalid(f"kind is one of {', '.join(Meter.Kind.values)}.", field="kind")
+        raise Invalid(
+            _("kind is one of %(kinds)s.") % {"kinds": ", ".join(Meter.Kind.values)}, field="kind"
+        )
     lower, upper = _bucket_bounds(granularity, as_local_datetime(start), as_local_datetime(end))
     if upper <= lower:
-        raise Invalid("The period ends before it starts.", field="to")
+        raise Invalid(_("The period ends before it starts."), field="to")
     labels = _labels(site, by)
     roles = dict(Meter.Role.choices)
     if by == "meter":

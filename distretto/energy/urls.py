@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("sites/new/", views.registry_site_new, name="site_new"),
     path("sites/<int:site_id>/", views.site_dashboard, name="site"),
     path("sites/<int:site_id>/registry/", views.registry_page, name="registry"),
+    path("sites/<int:site_id>/gateways/", views.gateways_page, name="gateways"),
     path("sites/<int:site_id>/export/<slug:chart>.csv", views.site_export, name="site_export"),
     path("sites/<int:site_id>/rejections/", views.rejections_page, name="rejections"),
     path("sites/<int:site_id>/upload/", views.upload_readings, name="upload"),

@@ -1,4 +1,4 @@
-"""Energy pages: site dashboard, unit page, meter page, rejected input, CSV export.
+"""Energy pages: dashboards, unit and meter pages, rejected input, CSV export, registry, gateways.
 
 Thin: figures come from ``services``, scoping from ``access``; charts are drawn by
 static/energy/charts.js from data embedded in the page.
@@ -29,6 +29,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError as SchemaValidationError
 
@@ -43,9 +44,16 @@ from distretto.energy.access import (
     site_districts,
     units_for,
 )
-from distretto.energy.forms import MeterEditForm, MeterForm, SiteForm, UnitEditForm, UnitForm
-from distretto.energy.models import Meter, RejectedReading, Site, Unit
-from distretto.energy.schemas import MeterIn, MeterPatch, SiteIn, UnitIn, UnitPatch
+from distretto.energy.forms import (
+    GatewayForm,
+    MeterEditForm,
+    MeterForm,
+    SiteForm,
+    UnitEditForm,
+    UnitForm,
+)
+from distretto.energy.models import Gateway, Meter, RejectedReading, Site, Unit
+from distretto.energy.schemas import GatewayIn, MeterIn, MeterPatch, SiteIn, UnitIn, UnitPatch
 from distretto.territory.models import Comune
 
 GRANULARITY_LABELS = {"hour": "Hour", "day": "Day", "month": "Month"}
@@ -527,12 +535,16 @@ def registry_page(request: HttpRequest, site_id: int) -> HttpResponse:
 
 @login_required
 def registry_unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(_managed_units(request).select_related("site"), pk=unit_id)
-    initial = {name: getattr(unit, name) for name in UnitEditForm.base_fields}
+    unit = get_object_or_404(_managed_units(request).select_related("site", "occupant"), pk=unit_id)
+    initial = {name: getattr(unit, name) for name in UnitEditForm.base_fields if name != "occupant"}
+    initial["occupant"] = unit.occupant.get_username() if unit.occupant else ""
     form = UnitEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        who = data.pop("occupant")
         try:
-            fields = UnitPatch.model_validate(form.cleaned_data).dict(exclude_unset=True)
+            fields = UnitPatch.model_validate(data).dict(exclude_unset=True)
+            fields["occupant"] = services.find_occupant(who)
             registry.update(unit, fields)
         except REGISTRY_ERRORS as error:
             _show_error(form, error)
@@ -564,3 +576,42 @@ def registry_meter_edit(request: HttpRequest, meter_id: int) -> HttpResponse:
             return redirect("energy:registry", site_id=meter.site_id)
     meter.refresh_from_db(fields=["external_id"])
     return render(request, "energy/registry_meter.html", {"meter": meter, "form": form})
+
+
+def _create_gateway(site: Site, form: GatewayForm, by) -> tuple[Gateway, str] | None:
+    try:
+        fields = GatewayIn.model_validate({**_filled(form.cleaned_data), "site": site.pk}).dict()
+        del fields["site"]
+        return services.create_gateway(site, fields, by=by)
+    except REGISTRY_ERRORS as error:
+        _show_error(form, error)
+        return None
+
+
+@never_cache  # the answer to a creation carries the token
+@login_required
+def gateways_page(request: HttpRequest, site_id: int) -> HttpResponse:
+    """A site's gateways: add one (its token is shown this once) or revoke one."""
+    site = _site(request, site_id)
+    form = GatewayForm()
+    created = None
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        gateway_id = request.POST.get("gateway", "")
+        gateway = get_object_or_404(site.gateways, pk=gateway_id if gateway_id.isdigit() else 0)
+        services.revoke_gateway(gateway)
+        messages.success(request, _("Gateway %(name)s revoked.") % {"name": gateway.name})
+        return redirect("energy:gateways", site_id=site.pk)
+    if request.method == "POST":
+        form = GatewayForm(request.POST)
+        if form.is_valid() and (created := _create_gateway(site, form, request.user)):
+            form = GatewayForm()
+    return render(
+        request,
+        "energy/gateways.html",
+        {
+            "site": site,
+            "rows": services.gateway_rows(site),
+            "form": form,
+            "created": created and {"gateway": created[0], "token": created[1]},
+        },
+    )

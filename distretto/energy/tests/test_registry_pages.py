@@ -131,8 +131,9 @@ def test_a_bad_value_shows_the_error_and_writes_nothing(actors, site, flat, shop
         "/energy/sites/new/",
         {"district": actors.district.pk, "name": "Nuovo", "comune": "999999"},
     )
-    assert response.context["form"].errors["comune"] == ["No comune with ISTAT code 999999."]
-    assert "No comune with ISTAT code 999999." in response.content.decode()
+    # The service's refusal, in the page's language (Italian by default).
+    assert response.context["form"].errors["comune"] == ["Nessun comune con codice ISTAT 999999."]
+    assert "Nessun comune con codice ISTAT 999999." in response.content.decode()
 
     response = client.post(
         f"/energy/sites/{site.pk}/registry/",
@@ -164,7 +165,7 @@ def test_a_bad_value_shows_the_error_and_writes_nothing(actors, site, flat, shop
         },
     )
     assert response.context["meter_form"].errors["external_id"] == [
-        "This site already has a meter with that external id."
+        "Questo complesso ha già un contatore con quell'id esterno."
     ]
 
     response = client.post(
