@@ -6,14 +6,19 @@ input) goes through :func:`ingest`. An item is either a plain reading
 telegram (``{"meter": "<driver>", "id": "<wM-Bus id>", "timestamp": ..., ...}``),
 told apart by their fields.
 
-Storage is built for bulk: readings are sorted by meter and time, and each reading's
-consumption since the previous one (``delta``) is computed in memory against the
-meter's last known reading, kept on the meter row. Only readings older than the
-meter's last one (late, out-of-order, duplicates) need a look at the stored
-neighbours; then the deltas of the affected neighbours are recomputed and the
-rollups adjusted by the difference. Rows are written with ``COPY`` on PostgreSQL
-(under a lock on the meters, so no other writer can conflict) and ``executemany``
-on SQLite; rollups with set-based ``INSERT ... ON CONFLICT DO UPDATE`` increments.
+Storage is built for bulk: readings are grouped by meter while they are validated,
+sorted by time, and each reading's consumption since the previous one (``delta``)
+is computed in memory against the meter's last known reading, kept on the meter
+row, with hourly sums carried along. Only readings older than the meter's last one
+(late, out-of-order, duplicates) need a look at the stored neighbours; then the
+deltas of the affected neighbours are recomputed and the rollups adjusted by the
+difference. For readings that only extend their meters' series this work is done
+before the write transaction and kept if the meters have not moved meanwhile, so
+that SQLite's single writer holds its lock only to write. Rows are written with
+binary ``COPY`` on PostgreSQL (under a lock on the meters, so no other writer can
+conflict) and ``executemany`` on SQLite; rollups with set-based ``INSERT ... ON
+CONFLICT DO UPDATE`` increments, the unit and site rows (shared by concurrent
+batches) last.
 
 Cumulative counters: consumption is the increase since the previous reading; a
 drop is a reset (heat cost allocators restart from zero at their annual set date,
@@ -119,6 +124,8 @@ def parse_value(raw: Any) -> float:
         value = float(raw)
     except (TypeError, ValueError):
         raise _Reject("not_numeric", f"{raw!r} is not a number.") from None
+    except OverflowError:  # an integer too large for a float
+        raise _Reject("not_numeric", "The value is not a finite number.") from None
     if not math.isfinite(value):
         raise _Reject("not_numeric", f"{raw!r} is not a finite number.")
     if value < 0:
@@ -160,10 +167,8 @@ def normalise(item: Any, timestamps: dict | None = None) -> tuple[str, dt.dateti
         moment = parse_timestamp(raw_ts)
         if timestamps is not None:
             timestamps[raw_ts] = moment
-    if type(raw_value) is float or type(raw_value) is int:
-        value = float(raw_value)
-        if value < 0 or not math.isfinite(value):
-            value = parse_value(raw_value)
+    if type(raw_value) is float and 0 <= raw_value < math.inf:
+        value = raw_value
     else:
         value = parse_value(raw_value)
     return str(external_id), moment, value

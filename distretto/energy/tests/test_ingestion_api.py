@@ -205,13 +205,15 @@ def test_read_only_token_cannot_send_readings(actors, api_as, heat_meter):
 
 
 def test_values_strict_json_refuses_are_rejected_one_by_one(gateway_api, heat_meter):
-    # NaN and Infinity are not JSON, but a gateway may write them: only their
-    # readings are refused, not the whole batch. A byte order mark is accepted too.
+    # NaN and Infinity are not JSON, nor is an integer too large for a float to a
+    # strict parser, but a gateway may write them: only their readings are refused,
+    # not the whole batch. A byte order mark is accepted too.
     body = (
         b"\xef\xbb\xbf["
         b'{"meter": "87654321", "ts": "2026-01-05T10:00:00Z", "value": 100},'
         b'{"meter": "87654321", "ts": "2026-01-05T11:00:00Z", "value": NaN},'
-        b'{"meter": "87654321", "ts": "2026-01-05T12:00:00Z", "value": Infinity}]'
+        b'{"meter": "87654321", "ts": "2026-01-05T12:00:00Z", "value": Infinity},'
+        b'{"meter": "87654321", "ts": "2026-01-05T13:00:00Z", "value": 1' + b"0" * 400 + b"}]"
     )
     response = gateway_api.post("energy/readings", body)
     assert response.status_code == 200, response.content
@@ -220,9 +222,10 @@ def test_values_strict_json_refuses_are_rejected_one_by_one(gateway_api, heat_me
     assert [(r["index"], r["code"]) for r in answer["rejected"]] == [
         (1, "not_numeric"),
         (2, "not_numeric"),
+        (3, "not_numeric"),
     ]
     kept = RejectedReading.objects.order_by("id").values_list("payload", flat=True)
-    assert [payload["value"] for payload in kept] == ["nan", "inf"]
+    assert [payload["value"] for payload in kept[:2]] == ["nan", "inf"]
 
 
 def test_unknown_meter_rejects_each_of_its_readings_by_index(gateway_api, heat_meter):
