@@ -8,6 +8,11 @@ done by the database alone) at the same client count on the same server, and the
 ratio. After the run every accepted posting is checked against the ledger: none
 lost, none duplicated. Without PostgreSQL the HTTP run uses a temporary SQLite file
 and the pgbench comparison is skipped with the reason printed.
+
+The server is one uvicorn process per core (``WORKERS``), each on its own port, and
+the tills take them in turn, as the reverse proxy of a deployment would spread them.
+(With ``uvicorn --workers`` sharing one socket, the kernel gave all eight keep-alive
+connections of the 8-client run to the same worker: one core measured, not two.)
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ BENCH_DB = "distretto_bench_loyalty"
 CLIENT_COUNTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "8,32").split(",")]
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CARDS = 2000
+WORKERS = 2
 
 
 def setup_data() -> tuple[str, list[str]]:
@@ -120,14 +126,14 @@ class Till:
             self.writer.close()
 
 
-async def run_clients(port: int, token: str, numbers: list[str], clients: int, tag: str):
+async def run_clients(ports: list[int], token: str, numbers: list[str], clients: int, tag: str):
     latencies: list[float] = []
     accepted: dict[str, int] = {}
     errors: dict[int, int] = {}
     deadline = time.perf_counter() + SECONDS
 
     async def till(index: int) -> None:
-        http = Till("127.0.0.1", port, token)
+        http = Till("127.0.0.1", ports[index % len(ports)], token)
         n = 0
         try:
             while time.perf_counter() < deadline:
@@ -210,41 +216,37 @@ def main() -> int:
         print("PostgreSQL not reachable: HTTP run on SQLite, pgbench comparison skipped")
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["DISTRETTO_VAR_DIR"] = str(workdir)
-    server = None
+    servers: list[subprocess.Popen] = []
     try:
         token, numbers = setup_data()
-        port = free_port()
+        ports: list[int] = []
+        while len(ports) < WORKERS:
+            if (port := free_port()) not in ports:
+                ports.append(port)
         env = os.environ | {"LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "distretto.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _i in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        for port in ports:
+            command = [sys.executable, "-m", "uvicorn", "distretto.asgi:application"]
+            command += ["--host", "127.0.0.1", "--port", str(port)]
+            command += ["--log-level", "warning", "--no-access-log"]
+            servers.append(
+                subprocess.Popen(
+                    command,
+                    cwd=PROJECT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        for port in ports:
+            for _i in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
         # Warm up at the largest client count: every worker and its connection pool
         # serve their first requests (imports, connections) before anything is timed.
-        asyncio.run(run_clients(port, token, numbers, max(CLIENT_COUNTS), "warmup"))
+        asyncio.run(run_clients(ports, token, numbers, max(CLIENT_COUNTS), "warmup"))
         if use_postgres:
             subprocess.run(
                 [
@@ -268,7 +270,7 @@ def main() -> int:
         )
         for clients in CLIENT_COUNTS:
             tps, latencies, accepted, errors = asyncio.run(
-                run_clients(port, token, numbers, clients, f"c{clients}")
+                run_clients(ports, token, numbers, clients, f"c{clients}")
             )
             lost, duplicated = check_postings(accepted)
             baseline = pgbench_tps(clients) if use_postgres else None
@@ -285,8 +287,9 @@ def main() -> int:
         )
         return 0
     finally:
-        if server is not None:
+        for server in servers:
             server.terminate()
+        for server in servers:
             server.wait(10)
         if use_postgres:
             from django.db import connections
