@@ -279,9 +279,14 @@ class Reading(models.Model):
     id = models.BigAutoField(primary_key=True)
     # No database foreign key: ingestion resolves every meter itself, and a per-row
     # constraint trigger would cost as much as the insert. Deletion still cascades
-    # (Django's collector), as for the rollups.
+    # (Django's collector), as for the rollups. No index of its own either: the unique
+    # (meter, ts) key below starts with the meter and serves every lookup by meter.
     meter = models.ForeignKey(
-        Meter, on_delete=models.CASCADE, related_name="readings", db_constraint=False
+        Meter,
+        on_delete=models.CASCADE,
+        related_name="readings",
+        db_constraint=False,
+        db_index=False,
     )
     ts = models.DateTimeField(_("timestamp"))
     value = models.FloatField(_("value"))
@@ -302,8 +307,9 @@ class Reading(models.Model):
 class Rollup(models.Model):
     """Consumption of one meter over one bucket; ``samples`` readings fell in it."""
 
+    # Indexed by the unique (meter, bucket) key of each table, which starts with it.
     meter = models.ForeignKey(
-        Meter, on_delete=models.CASCADE, related_name="+", db_constraint=False
+        Meter, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     consumption = models.FloatField(default=0)
     samples = models.PositiveIntegerField(default=0)
