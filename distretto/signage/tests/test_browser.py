@@ -63,7 +63,9 @@ def test_player_plays_switches_live_and_survives_the_server_going_away(
     page.wait_for_function("document.body.dataset.contentId !== undefined")
     page.wait_for_function("document.querySelector('#stage').innerText.includes('Primo')")
     assert "#token" not in page.url  # the token left the address bar for localStorage
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Installing the worker fetches the player's shell from the server; under the full
+    # parallel suite that can take longer than the page's default 15 s.
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
     page.evaluate("window.__sameDocument = true")
 
     response = httpx.patch(
