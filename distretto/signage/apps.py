@@ -36,28 +36,8 @@ class SignageConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from django.db.models.signals import m2m_changed, post_delete, post_save
-
         from distretto.accounts import audit
-        from distretto.signage import models, services
-
-        def displays_changed(sender, instance, action: str = "post_", **kwargs) -> None:
-            # A display, a group or a membership saved anywhere (services, admin):
-            # the players' hubs read the district's displays again.
-            if action.startswith("post_"):
-                services.announce(instance.district_id, displays=True)
-
-        for model in (models.Display, models.DisplayGroup):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    displays_changed, sender=model, weak=False, dispatch_uid=f"signage-{model}"
-                )
-        m2m_changed.connect(
-            displays_changed,
-            sender=models.Display.groups.through,
-            weak=False,
-            dispatch_uid="signage-groups",
-        )
+        from distretto.signage import models
 
         def chamber_of(obj) -> int | None:
             return obj.district.chamber_id

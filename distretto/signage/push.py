@@ -8,9 +8,6 @@ event streams connected to it.
 - On a notice the hub recomputes, in one worker thread, the manifests of the
   district's connected displays (the playlist is shared between displays with the
   same targets) and hands the new manifest to each stream whose version changed.
-  It keeps what it read of the connected displays themselves (groups, approval) and
-  reads it again only after a notice that the displays changed (``displays``; sent
-  by signals on every save of a display, a group or a membership, the admin's too).
 - Time-driven changes need no notice: after each evaluation the hub sets a timer at
   the earliest ``next_change_at`` of the district's connected displays and
   re-evaluates then, so validity and daypart edges reach players without anyone
@@ -33,8 +30,6 @@ from typing import Any
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.utils import timezone
-
-from distretto.signage.playlist import Screen
 
 log = logging.getLogger("distretto.signage")
 
@@ -150,11 +145,6 @@ class Hub:
         self.joining: dict[int, tuple[set[int], asyncio.Future]] = {}
         self.background: set[asyncio.Task] = set()
         self.again: set[int] = set()
-        # What the playlist needs of each connected display, as last read; the
-        # district's generation moves on when its displays change, so that a read
-        # made before the change is not kept.
-        self.screens: dict[int, Screen] = {}
-        self.generations: dict[int, int] = {}
         self.listener: asyncio.Task | None = None
         self.evaluations = 0
 
@@ -192,8 +182,12 @@ class Hub:
         display_ids, done = self.joining.pop(district_id)
 
         async def run() -> None:
+            from distretto.signage import services
+
             try:
-                manifests = await self._evaluate(district_id, list(display_ids))
+                manifests = await sync_to_async(
+                    services.district_manifests, thread_sensitive=False
+                )(district_id, list(display_ids))
                 self._deliver(district_id, manifests, replace_timer=False)
             except Exception:
                 log.exception("signage: evaluating district %s failed", district_id)
@@ -213,7 +207,6 @@ class Hub:
         if not subs:
             del district[sub.display_id]
             self.latest.pop(sub.display_id, None)
-            self.screens.pop(sub.display_id, None)
         if not district:
             self.subscribers.pop(sub.district_id, None)
             timer = self.timers.pop(sub.district_id, None)
@@ -232,17 +225,11 @@ class Hub:
             self.timers.clear()
             self.refreshing.clear()
             self.joining.clear()
-            self.screens.clear()
         if settings.REDIS_URL and self.listener is None:
             self.listener = loop.create_task(self._listen())
 
-    def notify(self, district_id: int, displays: bool = False) -> None:
-        """Re-evaluate a district soon (call from the hub's event loop); ``displays``:
-        its displays changed, read them again."""
-        if displays:
-            self.generations[district_id] = self.generations.get(district_id, 0) + 1
-            for display_id in self.subscribers.get(district_id, ()):
-                self.screens.pop(display_id, None)
+    def notify(self, district_id: int) -> None:
+        """Re-evaluate a district soon (call from the hub's event loop)."""
         if district_id not in self.subscribers:
             return
         if district_id in self.refreshing:
@@ -250,11 +237,11 @@ class Hub:
             return
         self.refreshing[district_id] = asyncio.ensure_future(self.refresh(district_id))
 
-    def notify_threadsafe(self, district_id: int, displays: bool = False) -> None:
+    def notify_threadsafe(self, district_id: int) -> None:
         loop = self.loop
         if loop is None or loop.is_closed():
             return
-        loop.call_soon_threadsafe(self.notify, district_id, displays)
+        loop.call_soon_threadsafe(self.notify, district_id)
 
     async def _listen(self) -> None:
         """Follow the Redis channel; reconnect with backoff if Redis goes away."""
@@ -269,11 +256,11 @@ class Hub:
                     delay = 0.5
                     # Changes announced while we were not listening: catch up once.
                     for district_id in list(self.subscribers):
-                        self.notify(district_id, displays=True)
+                        self.notify(district_id)
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             try:
-                                self.notify(*parse_notice(message["data"]))
+                                self.notify(int(message["data"]))
                             except (TypeError, ValueError):
                                 continue
             except asyncio.CancelledError:
@@ -287,29 +274,18 @@ class Hub:
 
     # --- evaluation -----------------------------------------------------------------------
 
-    async def _evaluate(self, district_id: int, display_ids: list[int]) -> dict:
-        """The manifests of these displays (in a worker thread), reading only the
-        displays the hub does not hold yet."""
+    async def refresh(self, district_id: int) -> None:
         from distretto.signage import services
 
-        generation = self.generations.get(district_id, 0)
-        known = {i: self.screens[i] for i in display_ids if i in self.screens}
-        manifests, screens = await sync_to_async(
-            services.district_manifests, thread_sensitive=False
-        )(district_id, display_ids, known)
-        if self.generations.get(district_id, 0) == generation:
-            connected = self.subscribers.get(district_id, {})
-            self.screens.update((s.id, s) for s in screens if s.id in connected)
-        return manifests
-
-    async def refresh(self, district_id: int) -> None:
         try:
             while True:
                 self.again.discard(district_id)
                 display_ids = list(self.subscribers.get(district_id, {}))
                 if not display_ids:
                     return
-                manifests = await self._evaluate(district_id, display_ids)
+                manifests = await sync_to_async(
+                    services.district_manifests, thread_sensitive=False
+                )(district_id, display_ids)
                 self.evaluations += 1
                 self._deliver(district_id, manifests, replace_timer=True)
                 if district_id not in self.again:
@@ -388,17 +364,8 @@ def etag_matches(etag: str, if_none_match: str) -> bool:
     return etag in [tag.strip() for tag in if_none_match.split(",")]
 
 
-def parse_notice(data: bytes | str) -> tuple[int, bool]:
-    """A change notice from the Redis channel: ``"<district>"`` for content,
-    ``"<district>:displays"`` when the district's displays changed."""
-    text = data.decode() if isinstance(data, bytes) else data
-    district, _sep, what = text.partition(":")
-    return int(district), what == "displays"
-
-
-def publish(district_id: int, displays: bool = False) -> None:
-    """Tell every process (through Redis) or this one (in-process) of a change;
-    ``displays``: the district's displays themselves changed."""
+def publish(district_id: int) -> None:
+    """Tell every process (through Redis) or this one (in-process) of a change."""
     global _redis
     if settings.REDIS_URL:
         import redis
@@ -407,11 +374,11 @@ def publish(district_id: int, displays: bool = False) -> None:
             if _redis is None:
                 _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
         try:
-            _redis.publish(channel(), f"{district_id}:displays" if displays else str(district_id))
+            _redis.publish(channel(), str(district_id))
             return
         except Exception:  # Redis down: at least this process's players hear of it
             log.warning("signage: Redis publish failed; notifying this process only")
-    _hub.notify_threadsafe(district_id, displays)
+    _hub.notify_threadsafe(district_id)
 
 
 def release_request_thread() -> None:

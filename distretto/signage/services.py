@@ -2,9 +2,7 @@
 
 Every change that may alter what a totem plays ends with ``announce(district)``,
 which, once the transaction commits, tells the push hub (``push.py``) of every
-server process to re-evaluate that district's connected players. Changes to the
-displays themselves (a display, a group, a membership) announce through the
-signals in apps.py, wherever they are made.
+server process to re-evaluate that district's connected players.
 """
 
 from __future__ import annotations
@@ -61,13 +59,11 @@ def tz_of(district: District) -> ZoneInfo:
 # --- Announcing changes ---------------------------------------------------------------------
 
 
-def announce(district_id: int, *, displays: bool = False) -> None:
-    """After commit, make every server process re-evaluate this district's players;
-    ``displays``: the displays themselves changed (groups, approval), so that the push
-    hubs read them again (the signals in apps.py say so on every such save)."""
+def announce(district_id: int) -> None:
+    """After commit, make every server process re-evaluate this district's players."""
     from distretto.signage import push
 
-    transaction.on_commit(lambda: push.publish(district_id, displays))
+    transaction.on_commit(lambda: push.publish(district_id))
 
 
 # --- Displays and groups --------------------------------------------------------------------
@@ -138,6 +134,7 @@ def create_display(district: District, fields: dict, *, by=None) -> tuple[Displa
     display.save()
     display.groups.set(groups_named(district, groups or [], create=True))
     raw = issue_display_token(display, by)
+    announce(district.pk)
     return display, raw
 
 
@@ -147,6 +144,7 @@ def update_display(display: Display, fields: dict) -> Display:
     display.save()
     if groups is not None:
         display.groups.set(groups_named(display.district, groups, create=True))
+    announce(display.district_id)
     return display
 
 
@@ -175,7 +173,9 @@ def rename_group(group: DisplayGroup, name: str) -> DisplayGroup:
 
 @transaction.atomic
 def delete_group(group: DisplayGroup) -> None:
+    district_id = group.district_id
     group.delete()
+    announce(district_id)
 
 
 # --- Media library --------------------------------------------------------------------------
@@ -630,20 +630,11 @@ def manifest_for(display: Display, at: datetime | None = None) -> Manifest:
     return manifests_for(display.district, screens, at)[display.pk]
 
 
-def district_manifests(
-    district_id: int, display_ids: list[int], known: dict[int, pl.Screen] | None = None
-) -> tuple[dict[int, Manifest], list[pl.Screen]]:
-    """For the push hub (runs in a worker thread): manifests of connected displays,
-    and the screens they were computed for. The screens in ``known`` (what the hub
-    already holds) are not read again."""
-    known = known or {}
+def district_manifests(district_id: int, display_ids: list[int]) -> dict[int, Manifest]:
+    """For the push hub (runs in a worker thread): manifests of connected displays."""
     try:
-        screens = [known[i] for i in display_ids if i in known]
-        missing = [i for i in display_ids if i not in known]
-        if missing:
-            screens += screens_of(district_id, missing)
         district = District.objects.get(pk=district_id)
-        return manifests_for(district, screens), screens
+        return manifests_for(district, screens_of(district_id, display_ids))
     finally:
         connection.close()
 
