@@ -61,35 +61,23 @@ class Pushed:
 
 
 class Subscription:
-    """One connected player. With ``write`` (``follow``) the hub writes each new event
-    to it at once; without (``stream``) it leaves the event in ``pending`` and sets
-    the wake-up flag for the stream's own task."""
+    """One connected player: the hub writes each new event to ``write`` at once."""
 
-    __slots__ = ("display_id", "district_id", "pending", "sent_version", "wake", "write")
+    __slots__ = ("display_id", "district_id", "sent_version", "write")
 
     def __init__(
-        self,
-        display_id: int,
-        district_id: int,
-        write: Callable[[bytes], Awaitable[None]] | None = None,
+        self, display_id: int, district_id: int, write: Callable[[bytes], Awaitable[None]]
     ) -> None:
         self.display_id = display_id
         self.district_id = district_id
         self.write = write
         self.sent_version: str | None = None
-        self.pending: bytes | None = None
-        self.wake = asyncio.Event()
 
     def offer(self, pushed: Pushed) -> None:
         """Hand this player a manifest it has not had yet."""
-        if self.sent_version == pushed.version:
-            return
-        self.sent_version = pushed.version
-        if self.write is not None:
+        if self.sent_version != pushed.version:
+            self.sent_version = pushed.version
             run_eagerly(self.write(pushed.event))
-        else:
-            self.pending = pushed.event
-            self.wake.set()
 
 
 _resuming: set[asyncio.Task] = set()
@@ -151,10 +139,7 @@ class Hub:
     # --- connections ----------------------------------------------------------------------
 
     async def subscribe(
-        self,
-        display_id: int,
-        district_id: int,
-        write: Callable[[bytes], Awaitable[None]] | None = None,
+        self, display_id: int, district_id: int, write: Callable[[bytes], Awaitable[None]]
     ) -> Subscription:
         self._bind()
         sub = Subscription(display_id, district_id, write)
@@ -420,27 +405,17 @@ async def follow(
 
 async def stream(display_id: int, district_id: int) -> AsyncIterator[bytes]:
     """``follow`` for a response that iterates (Django's StreamingHttpResponse): the
-    stream's task takes each event from the hub, and sends a keep-alive comment
-    whenever nothing happened for KEEPALIVE_S."""
+    hub's writes go through a queue to the response."""
     release_request_thread()
-    sub = await _hub.subscribe(display_id, district_id)
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+
+    async def write(chunk: bytes) -> None:
+        queue.put_nowait(chunk)
+
+    following = asyncio.ensure_future(follow(display_id, district_id, write))
+    following.add_done_callback(lambda _task: queue.put_nowait(b""))  # stopped: end too
     try:
-        yield PREAMBLE
-        loop = asyncio.get_running_loop()
-        while True:
-            if not sub.wake.is_set():
-                # A timer that sets the flag, not wait_for: wait_for makes a task per
-                # wait, and thousands of idle streams would each hold one.
-                timer = loop.call_later(KEEPALIVE_S, sub.wake.set)
-                try:
-                    await sub.wake.wait()
-                finally:
-                    timer.cancel()
-            sub.wake.clear()
-            if sub.pending is not None:
-                event, sub.pending = sub.pending, None
-                yield event
-            else:  # woken by the timer: nothing happened for KEEPALIVE_S
-                yield KEEPALIVE
+        while chunk := await queue.get():
+            yield chunk
     finally:
-        _hub.unsubscribe(sub)
+        following.cancel()

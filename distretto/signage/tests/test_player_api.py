@@ -3,17 +3,22 @@ heartbeats, idempotent proof of play; reports by content, business, display, day
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient
 from django.utils import timezone
 from PIL import Image
 
 from distretto.signage.models import PlayRecord
 from distretto.signage.tests.conftest import player_api, text_content
+from distretto.signage.tests.test_push import publish
 from distretto.testing import ApiClient, error_of
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +150,30 @@ def test_play_report_by_content_business_display_and_day_with_csv(
     )
     assert manager_api.get("signage/reports/plays", {"since": today + day}).json()["count"] == 0
     assert manager_api.get("signage/reports/plays", {"until": today - day}).json()["count"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_django_event_stream_carries_the_manifest(actors, totems):
+    """The ninja handler of /player/events (served where the ASGI fast path is not in
+    front, and documented in OpenAPI) streams the same events through a queue."""
+    centre, _station = totems
+    publish(actors)
+
+    async def first_events() -> bytes:
+        response = await AsyncClient().get(
+            "/api/v1/signage/player/events",
+            headers={"Authorization": f"Bearer {centre.raw_token}"},
+        )
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/event-stream")
+        received = b""
+        chunks = aiter(response.streaming_content)
+        while b"event: manifest" not in received:
+            received += await asyncio.wait_for(chunks.__anext__(), 20)
+        await chunks.aclose()
+        return received
+
+    received = async_to_sync(first_events)()
+    assert received.startswith(b"retry: ")
+    manifest = json.loads(received.split(b"data: ", 1)[1])
+    assert [item["title"] for item in manifest["items"]] == ["Saldi in centro"]
