@@ -11,14 +11,19 @@ from django.db import migrations, models
 TABLES = ["reading", "hourlyrollup", "dailyrollup", "monthlyrollup"]
 
 
+def meter_indexes(schema_editor, model) -> list[str]:
+    """The plain (not unique) indexes on the table's meter column."""
+    return schema_editor._constraint_names(
+        model, ["meter_id"], index=True, unique=False, primary_key=False
+    )
+
+
 def drop_meter_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name in TABLES:
         model = apps.get_model("energy", name)
-        for index in schema_editor._constraint_names(
-            model, ["meter_id"], index=True, unique=False, primary_key=False
-        ):
+        for index in meter_indexes(schema_editor, model):
             schema_editor.execute(schema_editor._delete_index_sql(model, index))
 
 
@@ -27,9 +32,7 @@ def make_meter_indexes(apps, schema_editor):
         return
     for name in TABLES:
         model = apps.get_model("energy", name)
-        if not schema_editor._constraint_names(
-            model, ["meter_id"], index=True, unique=False, primary_key=False
-        ):
+        if not meter_indexes(schema_editor, model):
             field = model._meta.get_field("meter")
             schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
 
