@@ -360,19 +360,22 @@ METER_MOVE = (
 )
 
 
-def _pg_staged(cursor, sql: str, staging: str, columns: str, rows: list[tuple]) -> None:
-    """Run ``sql`` with ``{source}`` reading ``rows`` from a temporary table.
-
-    The rows go into the session's temporary table ``staging`` (``columns``: "name
-    type, ...") with a binary ``COPY``, psycopg's cheapest way in from Python: no
-    per-value text formatting on the client, no parsing on the server.
-    """
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({columns})")
-    cursor.execute(f"TRUNCATE {staging}")
-    with cursor.cursor.copy(f"COPY {staging} FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types([column.split()[1] for column in columns.split(", ")])
+def _pg_copy(cursor, target: str, types: list[str], rows: Iterable[tuple]) -> None:
+    """``rows`` into ``target`` ("table" or "table (columns)") with a binary ``COPY``,
+    psycopg's cheapest way in from Python: no per-value text formatting on the
+    client, no parsing on the server."""
+    with cursor.cursor.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+
+
+def _pg_staged(cursor, sql: str, staging: str, columns: str, rows: list[tuple]) -> None:
+    """Run ``sql`` with ``{source}`` reading ``rows`` from the session's temporary
+    table ``staging`` (``columns``: "name type, ..."), filled by ``_pg_copy``."""
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({columns})")
+    cursor.execute(f"TRUNCATE {staging}")
+    _pg_copy(cursor, staging, [column.split()[1] for column in columns.split(", ")], rows)
     cursor.execute(sql.format(source=f"SELECT * FROM {staging}"))
 
 
@@ -437,12 +440,8 @@ def _insert_readings(rows: list[tuple[int, dt.datetime, float, float | None]]) -
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(
-                "COPY energy_reading (meter_id, ts, value, delta) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(["int8", "timestamptz", "float8", "float8"])
-                for row in rows:
-                    copy.write_row(row)
+            types = ["int8", "timestamptz", "float8", "float8"]
+            _pg_copy(cursor, "energy_reading (meter_id, ts, value, delta)", types, rows)
             return
         texts = _sqlite_texts({row[1] for row in rows})
         cursor.executemany(
