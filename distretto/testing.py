@@ -8,7 +8,10 @@ district of another chamber and must see none of ours.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
@@ -207,3 +210,24 @@ def browser_login(page, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_password", password)
     page.click("main button[type=submit]")
     page.wait_for_url(f"{page.base_url}/dashboard/")
+
+
+def run_async(scenario: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 60) -> Any:
+    """Run ``scenario()`` to completion on an event loop of its own thread and return
+    its result. Not ``asyncio.run`` nor ``async_to_sync`` on the test's thread: a
+    browser test earlier in the same worker leaves Playwright's loop running there."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = asyncio.run(scenario())
+        except BaseException as error:  # raised again on the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), "the scenario did not finish"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")

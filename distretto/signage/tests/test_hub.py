@@ -5,11 +5,10 @@ suspends (a slow client) neither blocks the others nor loses its event."""
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable, Coroutine
 
 from distretto.signage import push
 from distretto.signage.services import Manifest
+from distretto.testing import run_async
 
 
 def manifest(version: str) -> Manifest:
@@ -30,25 +29,6 @@ class Writer:
 
     def versions(self) -> list[str]:
         return [c.split(b"\n")[1][4:].decode() for c in self.chunks if c.startswith(b"event")]
-
-
-def run_alone(scenario: Callable[[], Coroutine]) -> None:
-    """Run ``scenario`` on an event loop of its own thread: other tests of the same
-    worker (the browser's) may leave a loop running on the main thread."""
-    failures: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(scenario())
-        except BaseException as error:  # handed to the test's thread below
-            failures.append(error)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(30)
-    assert not thread.is_alive(), "the scenario did not finish"
-    if failures:
-        raise failures[0]
 
 
 def test_run_eagerly_finishes_what_does_not_suspend_and_defers_the_rest():
@@ -73,7 +53,7 @@ def test_run_eagerly_finishes_what_does_not_suspend_and_defers_the_rest():
         await asyncio.sleep(0.01)
         assert done == ["quick", "quick", "slow"]
 
-    run_alone(scenario)
+    run_async(scenario)
 
 
 def test_the_hub_writes_each_new_manifest_once_to_every_player_in_one_pass():
@@ -100,4 +80,4 @@ def test_the_hub_writes_each_new_manifest_once_to_every_player_in_one_pass():
         for timer in hub.timers.values():
             timer.cancel()
 
-    run_alone(scenario)
+    run_async(scenario)

@@ -11,7 +11,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 from django.utils import timezone
 from PIL import Image
@@ -19,7 +18,7 @@ from PIL import Image
 from distretto.signage.models import PlayRecord
 from distretto.signage.tests.conftest import player_api, text_content
 from distretto.signage.tests.test_push import publish
-from distretto.testing import ApiClient, error_of
+from distretto.testing import ApiClient, error_of, run_async
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +172,7 @@ def test_the_django_event_stream_carries_the_manifest(actors, totems):
         await chunks.aclose()
         return received
 
-    received = async_to_sync(first_events)()
+    received = run_async(first_events)
     assert received.startswith(b"retry: ")
     manifest = json.loads(received.split(b"data: ", 1)[1])
     assert [item["title"] for item in manifest["items"]] == ["Saldi in centro"]
