@@ -21,16 +21,14 @@ import asyncio
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from _harness import free_port, percentile, postgres_reachable, psql
+from _harness import free_port, percentile, postgres_reachable, psql, start_uvicorn
 
 PROJECT = Path(__file__).resolve().parent.parent
 BENCH_DB = "distretto_bench_checkins"
@@ -204,33 +202,7 @@ def main() -> int:
         tokens, venues = setup_data()
         port = free_port()
         env = os.environ | {"LOG_LEVEL": "WARNING"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "distretto.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            cwd=PROJECT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _i in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        server = start_uvicorn(port, env, "--workers", "2")
         url = f"http://127.0.0.1:{port}"
 
         def wallet(rng: random.Random):

@@ -30,7 +30,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import free_port, postgres_reachable, psql
+from _harness import free_port, postgres_reachable, psql, start_uvicorn
 
 PROJECT = Path(__file__).resolve().parent.parent
 BENCH_DB = "distretto_bench_energy"
@@ -146,33 +145,7 @@ async def post_all(url: str, token: str, bodies: list[bytes]) -> int:
 def start_server() -> tuple[subprocess.Popen, str]:
     """One uvicorn process (one worker) on a free port; its URL once it listens."""
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "distretto.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=PROJECT,
-        env=os.environ | {"LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _i in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    server = start_uvicorn(port, os.environ | {"LOG_LEVEL": "WARNING"})
     return server, f"http://127.0.0.1:{port}"
 
 

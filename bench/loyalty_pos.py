@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import free_port, percentile, postgres_reachable, psql
+from _harness import free_port, percentile, postgres_reachable, psql, start_uvicorn
 
 PROJECT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -224,26 +223,7 @@ def main() -> int:
             if (port := free_port()) not in ports:
                 ports.append(port)
         env = os.environ | {"LOG_LEVEL": "WARNING"}
-        for port in ports:
-            command = [sys.executable, "-m", "uvicorn", "distretto.asgi:application"]
-            command += ["--host", "127.0.0.1", "--port", str(port)]
-            command += ["--log-level", "warning", "--no-access-log"]
-            servers.append(
-                subprocess.Popen(
-                    command,
-                    cwd=PROJECT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        for port in ports:
-            for _i in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), 0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        servers += [start_uvicorn(port, env) for port in ports]
         # Warm up at the largest client count: every worker and its connection pool
         # serve their first requests (imports, connections) before anything is timed.
         asyncio.run(run_clients(ports, token, numbers, max(CLIENT_COUNTS), "warmup"))

@@ -28,7 +28,6 @@ import os
 import re
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from _harness import free_port, percentile
+from _harness import free_port, percentile, start_uvicorn, wait_for_port
 
 PROJECT = Path(__file__).resolve().parent.parent
 QUICK = "--quick" in sys.argv
@@ -114,19 +113,6 @@ def rss_kb(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
-
-
-def wait_for_port(port: int, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("server exited while starting")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
 
 
 # --- Data -------------------------------------------------------------------------------------
@@ -330,25 +316,7 @@ def django_round(count: int, tokens: list[str], manager_token: str, content_id: 
 
     port = free_port()
     env = os.environ | {"LOG_LEVEL": "WARNING"}
-    server = start_process(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "distretto.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--backlog",
-            "16384",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env,
-        port,
-    )
+    server = start_uvicorn(port, env, "--backlog", "16384")
     title = {"n": 0}
 
     async def edit(http: httpx.AsyncClient) -> None:
