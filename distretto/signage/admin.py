@@ -1,16 +1,37 @@
 from django.contrib import admin
 
-from distretto.signage import models
+from distretto.signage import models, services
+
+
+class AnnouncesDisplays(admin.ModelAdmin):
+    """Saves and deletions made here bypass the services, so they announce what the
+    services would: the push hubs read the district's displays again."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        previous = form.initial.get("district")
+        for district_id in {form.instance.district_id, previous} - {None}:
+            services.announce(district_id, displays=True)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        services.announce(obj.district_id, displays=True)
+
+    def delete_queryset(self, request, queryset) -> None:
+        districts = set(queryset.values_list("district_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for district_id in districts:
+            services.announce(district_id, displays=True)
 
 
 @admin.register(models.DisplayGroup)
-class DisplayGroupAdmin(admin.ModelAdmin):
+class DisplayGroupAdmin(AnnouncesDisplays):
     list_display = ["name", "district"]
     list_filter = ["district"]
 
 
 @admin.register(models.Display)
-class DisplayAdmin(admin.ModelAdmin):
+class DisplayAdmin(AnnouncesDisplays):
     list_display = ["name", "district", "orientation", "approved", "last_seen_at"]
     list_filter = ["district", "approved", "groups"]
     readonly_fields = ["last_seen_at", "player_version", "playing_version", "last_status"]

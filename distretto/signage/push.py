@@ -8,6 +8,9 @@ event streams connected to it.
 - On a notice the hub recomputes, in one worker thread, the manifests of the
   district's connected displays (the playlist is shared between displays with the
   same targets) and hands the new manifest to each stream whose version changed.
+  It keeps what it read of the connected displays themselves (groups, approval) and
+  reads it again only after a notice that the displays changed (``displays``; sent
+  by the services that change a display or its zones, and by the admin's saves).
 - Time-driven changes need no notice: after each evaluation the hub sets a timer at
   the earliest ``next_change_at`` of the district's connected displays and
   re-evaluates then, so validity and daypart edges reach players without anyone
@@ -30,6 +33,8 @@ from typing import Any
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
 from django.utils import timezone
+
+from distretto.signage.playlist import Screen
 
 log = logging.getLogger("distretto.signage")
 
@@ -133,6 +138,11 @@ class Hub:
         self.joining: dict[int, tuple[set[int], asyncio.Future]] = {}
         self.background: set[asyncio.Task] = set()
         self.again: set[int] = set()
+        # What the playlist needs of each connected display, as last read; the
+        # district's generation moves on when its displays change, so that a read
+        # made before the change is not kept.
+        self.screens: dict[int, Screen] = {}
+        self.generations: dict[int, int] = {}
         self.listener: asyncio.Task | None = None
         self.evaluations = 0
 
@@ -167,12 +177,8 @@ class Hub:
         display_ids, done = self.joining.pop(district_id)
 
         async def run() -> None:
-            from distretto.signage import services
-
             try:
-                manifests = await sync_to_async(
-                    services.district_manifests, thread_sensitive=False
-                )(district_id, list(display_ids))
+                manifests = await self._evaluate(district_id, list(display_ids))
                 self._deliver(district_id, manifests, replace_timer=False)
             except Exception:
                 log.exception("signage: evaluating district %s failed", district_id)
@@ -192,6 +198,7 @@ class Hub:
         if not subs:
             del district[sub.display_id]
             self.latest.pop(sub.display_id, None)
+            self.screens.pop(sub.display_id, None)
         if not district:
             self.subscribers.pop(sub.district_id, None)
             timer = self.timers.pop(sub.district_id, None)
@@ -210,11 +217,17 @@ class Hub:
             self.timers.clear()
             self.refreshing.clear()
             self.joining.clear()
+            self.screens.clear()
         if settings.REDIS_URL and self.listener is None:
             self.listener = loop.create_task(self._listen())
 
-    def notify(self, district_id: int) -> None:
-        """Re-evaluate a district soon (call from the hub's event loop)."""
+    def notify(self, district_id: int, displays: bool = False) -> None:
+        """Re-evaluate a district soon (call from the hub's event loop); ``displays``:
+        its displays changed, read them again."""
+        if displays:
+            self.generations[district_id] = self.generations.get(district_id, 0) + 1
+            for display_id in self.subscribers.get(district_id, ()):
+                self.screens.pop(display_id, None)
         if district_id not in self.subscribers:
             return
         if district_id in self.refreshing:
@@ -222,11 +235,11 @@ class Hub:
             return
         self.refreshing[district_id] = asyncio.ensure_future(self.refresh(district_id))
 
-    def notify_threadsafe(self, district_id: int) -> None:
+    def notify_threadsafe(self, district_id: int, displays: bool = False) -> None:
         loop = self.loop
         if loop is None or loop.is_closed():
             return
-        loop.call_soon_threadsafe(self.notify, district_id)
+        loop.call_soon_threadsafe(self.notify, district_id, displays)
 
     async def _listen(self) -> None:
         """Follow the Redis channel; reconnect with backoff if Redis goes away."""
@@ -241,11 +254,11 @@ class Hub:
                     delay = 0.5
                     # Changes announced while we were not listening: catch up once.
                     for district_id in list(self.subscribers):
-                        self.notify(district_id)
+                        self.notify(district_id, displays=True)
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             try:
-                                self.notify(int(message["data"]))
+                                self.notify(*parse_notice(message["data"]))
                             except (TypeError, ValueError):
                                 continue
             except asyncio.CancelledError:
@@ -259,18 +272,29 @@ class Hub:
 
     # --- evaluation -----------------------------------------------------------------------
 
-    async def refresh(self, district_id: int) -> None:
+    async def _evaluate(self, district_id: int, display_ids: list[int]) -> dict:
+        """The manifests of these displays (in a worker thread), reading only the
+        displays the hub does not hold yet."""
         from distretto.signage import services
 
+        generation = self.generations.get(district_id, 0)
+        known = {i: self.screens[i] for i in display_ids if i in self.screens}
+        manifests, screens = await sync_to_async(
+            services.district_manifests, thread_sensitive=False
+        )(district_id, display_ids, known)
+        if self.generations.get(district_id, 0) == generation:
+            connected = self.subscribers.get(district_id, {})
+            self.screens.update((s.id, s) for s in screens if s.id in connected)
+        return manifests
+
+    async def refresh(self, district_id: int) -> None:
         try:
             while True:
                 self.again.discard(district_id)
                 display_ids = list(self.subscribers.get(district_id, {}))
                 if not display_ids:
                     return
-                manifests = await sync_to_async(
-                    services.district_manifests, thread_sensitive=False
-                )(district_id, display_ids)
+                manifests = await self._evaluate(district_id, display_ids)
                 self.evaluations += 1
                 self._deliver(district_id, manifests, replace_timer=True)
                 if district_id not in self.again:
@@ -349,8 +373,17 @@ def etag_matches(etag: str, if_none_match: str) -> bool:
     return etag in [tag.strip() for tag in if_none_match.split(",")]
 
 
-def publish(district_id: int) -> None:
-    """Tell every process (through Redis) or this one (in-process) of a change."""
+def parse_notice(data: bytes | str) -> tuple[int, bool]:
+    """A change notice from the Redis channel: ``"<district>"`` for content,
+    ``"<district>:displays"`` when the district's displays changed."""
+    text = data.decode() if isinstance(data, bytes) else data
+    district, _sep, what = text.partition(":")
+    return int(district), what == "displays"
+
+
+def publish(district_id: int, displays: bool = False) -> None:
+    """Tell every process (through Redis) or this one (in-process) of a change;
+    ``displays``: the district's displays themselves changed."""
     global _redis
     if settings.REDIS_URL:
         import redis
@@ -359,11 +392,11 @@ def publish(district_id: int) -> None:
             if _redis is None:
                 _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
         try:
-            _redis.publish(channel(), str(district_id))
+            _redis.publish(channel(), f"{district_id}:displays" if displays else str(district_id))
             return
         except Exception:  # Redis down: at least this process's players hear of it
             log.warning("signage: Redis publish failed; notifying this process only")
-    _hub.notify_threadsafe(district_id)
+    _hub.notify_threadsafe(district_id, displays)
 
 
 def release_request_thread() -> None:

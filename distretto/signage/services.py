@@ -2,7 +2,10 @@
 
 Every change that may alter what a totem plays ends with ``announce(district)``,
 which, once the transaction commits, tells the push hub (``push.py``) of every
-server process to re-evaluate that district's connected players.
+server process to re-evaluate that district's connected players. A change to the
+displays themselves (a display, its zones, a zone deleted) says so
+(``displays=True``): the hubs keep what they read of the connected displays and read
+it again only then. The admin announces its saves the same way (admin.py).
 """
 
 from __future__ import annotations
@@ -59,11 +62,13 @@ def tz_of(district: District) -> ZoneInfo:
 # --- Announcing changes ---------------------------------------------------------------------
 
 
-def announce(district_id: int) -> None:
-    """After commit, make every server process re-evaluate this district's players."""
+def announce(district_id: int, *, displays: bool = False) -> None:
+    """After commit, make every server process re-evaluate this district's players;
+    ``displays``: the displays themselves changed (zones, approval), so that the push
+    hubs read them again."""
     from distretto.signage import push
 
-    transaction.on_commit(lambda: push.publish(district_id))
+    transaction.on_commit(lambda: push.publish(district_id, displays))
 
 
 # --- Displays and groups --------------------------------------------------------------------
@@ -134,7 +139,7 @@ def create_display(district: District, fields: dict, *, by=None) -> tuple[Displa
     display.save()
     display.groups.set(groups_named(district, groups or [], create=True))
     raw = issue_display_token(display, by)
-    announce(district.pk)
+    announce(district.pk, displays=True)
     return display, raw
 
 
@@ -144,7 +149,7 @@ def update_display(display: Display, fields: dict) -> Display:
     display.save()
     if groups is not None:
         display.groups.set(groups_named(display.district, groups, create=True))
-    announce(display.district_id)
+    announce(display.district_id, displays=True)
     return display
 
 
@@ -175,7 +180,7 @@ def rename_group(group: DisplayGroup, name: str) -> DisplayGroup:
 def delete_group(group: DisplayGroup) -> None:
     district_id = group.district_id
     group.delete()
-    announce(district_id)
+    announce(district_id, displays=True)
 
 
 # --- Media library --------------------------------------------------------------------------
@@ -630,11 +635,20 @@ def manifest_for(display: Display, at: datetime | None = None) -> Manifest:
     return manifests_for(display.district, screens, at)[display.pk]
 
 
-def district_manifests(district_id: int, display_ids: list[int]) -> dict[int, Manifest]:
-    """For the push hub (runs in a worker thread): manifests of connected displays."""
+def district_manifests(
+    district_id: int, display_ids: list[int], known: dict[int, pl.Screen] | None = None
+) -> tuple[dict[int, Manifest], list[pl.Screen]]:
+    """For the push hub (runs in a worker thread): manifests of connected displays,
+    and the screens they were computed for. The screens in ``known`` (what the hub
+    already holds) are not read again."""
+    known = known or {}
     try:
+        screens = [known[i] for i in display_ids if i in known]
+        missing = [i for i in display_ids if i not in known]
+        if missing:
+            screens += screens_of(district_id, missing)
         district = District.objects.get(pk=district_id)
-        return manifests_for(district, screens_of(district_id, display_ids))
+        return manifests_for(district, screens), screens
     finally:
         connection.close()
 

@@ -11,6 +11,8 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
 from distretto.accounts import tokens
@@ -20,6 +22,7 @@ from distretto.signage import services
 from distretto.signage.tests.conftest import text_content
 
 pytestmark = pytest.mark.django_db(transaction=True)
+User = get_user_model()
 
 
 class EventStream:
@@ -179,3 +182,43 @@ def publish(actors, **fields):
     body = text_content(actors.district, **fields)
     body.pop("district")
     return services.create_content(Principal(user=actors.manager), actors.district, body)
+
+
+def test_a_totem_moved_to_another_zone_plays_that_zone_at_once(
+    actors, totems, manager_token, start_server, streams, redis_url, settings, monkeypatch
+):
+    """The hub keeps what it read of the connected displays: a change of zone must
+    reach it, made through the API or in the admin (which bypasses the services)."""
+    centre, station = totems
+    publish(actors, targets={"groups": ["Centro storico"]})
+    channel = f"signage-test-{uuid.uuid4().hex}"
+    monkeypatch.setenv("SIGNAGE_CHANNEL", channel)
+    settings.REDIS_URL = redis_url  # this process's changes reach the server's hub
+    server = start_server({"REDIS_URL": redis_url, "SIGNAGE_CHANNEL": channel})
+    stream = streams(server.url, station.raw_token)
+    assert titles(stream.manifest_after(lambda m: True)) == []
+
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root", "root@example.org", "x"))
+    form = {
+        "district": actors.district.pk,
+        "name": station.name,
+        "groups": [centre.groups.get().pk],
+        "orientation": station.orientation,
+        "resolution": station.resolution,
+        "tags": "[]",
+        "approved": "on",
+    }
+    saved = admin.post(f"/admin/signage/display/{station.pk}/change/", form)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    moved = stream.manifest_after(lambda m: titles(m) != [])
+    assert titles(moved) == ["Saldi in centro"]
+
+    response = httpx.patch(
+        f"{server.url}/api/v1/signage/displays/{station.pk}",
+        json={"groups": ["Stazione"]},
+        headers={"Authorization": f"Bearer {manager_token}"},
+    )
+    assert response.status_code == 200
+    back = stream.manifest_after(lambda m: m["version"] != moved["version"])
+    assert titles(back) == []
