@@ -5,7 +5,9 @@ accepts ``?token=`` because a browser's EventSource cannot set headers."""
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja.security import APIKeyQuery, HttpBearer
 
 from distretto.accounts import tokens
@@ -25,6 +27,37 @@ def display_of(raw_token: str) -> tuple[Principal, Display] | None:
     if display is None:
         return None
     return Principal(token=api_token, via="api"), display
+
+
+def displays_of_digests(token_hashes: list[str]) -> dict[str, tuple[str, int, int]]:
+    """The active display tokens among these SHA-256 digests, checked together (for
+    the player fast path, when many players ask at once): for each, the principal as
+    the request log names it, the display id and its district id. Refreshes
+    ``last_used_at`` as ``tokens.authenticate`` does (at most once a minute)."""
+    now = timezone.now()
+    rows = list(
+        ApiToken.objects.filter(
+            token_hash__in=token_hashes,
+            kind=ApiToken.Kind.DISPLAY,
+            device_type=ContentType.objects.get_for_model(Display),
+            revoked_at__isnull=True,
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("token_hash", "pk", "device_id", "last_used_at")
+    )
+    districts = dict(
+        Display.objects.filter(pk__in={row[2] for row in rows}).values_list("pk", "district_id")
+    )
+    stale = [
+        pk for _, pk, _, used in rows if used is None or now - used > tokens.LAST_USED_RESOLUTION
+    ]
+    if stale:
+        ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)
+    return {
+        token_hash: (f"{ApiToken.Kind.DISPLAY}:{pk}", display_id, districts[display_id])
+        for token_hash, pk, display_id, _ in rows
+        if display_id in districts
+    }
 
 
 def display_principal(request: HttpRequest, raw_token: str) -> Principal | None:

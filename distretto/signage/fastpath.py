@@ -16,10 +16,11 @@ Everything else goes to Django untouched.
   ``SIGNAGE_TOKEN_CACHE_S`` seconds (default 5). For the manifest, a revoked token
   (or a deleted display) therefore keeps working for at most that long on a process
   that saw it recently; then the next request goes to the database
-  (``tokens.authenticate`` in a worker thread), which also refreshes the token's
-  ``last_used_at`` as before (at most once a minute). Opening the event stream always
-  checks the database (and refreshes the cache): it happens once per player start,
-  not in the burst after an edit. Unknown tokens are never cached. As before, a
+  (``auth.displays_of_digests`` in a worker thread), which also refreshes the token's
+  ``last_used_at`` as before (at most once a minute). The checks that many players
+  need at the same moment are made together, one query per batch. Opening the event
+  stream always checks the database (and refreshes the cache): it happens once per
+  player start, not in the burst after an edit. Unknown tokens are never cached. As before, a
   stream already open is not cut when its token is revoked.
 - Manifests come from the push hub's per-display cache (what it just pushed to the
   display's stream) and are computed in a worker thread only when the display has no
@@ -44,7 +45,7 @@ from distretto.accounts.tokens import digest
 from distretto.core.errors import Unauthenticated
 from distretto.core.middleware import log_request
 from distretto.signage import push
-from distretto.signage.auth import display_of
+from distretto.signage.auth import displays_of_digests
 from distretto.signage.models import Display
 
 MANIFEST_PATH = "/api/v1/signage/player/manifest"
@@ -78,28 +79,68 @@ class Player:
 _players: dict[str, Player] = {}
 
 
-def _lookup(raw_token: str) -> Player | None:
-    """The display behind an active display token, from the database (worker thread)."""
+BATCH_MAX = 500  # digests in one query (well under SQLite's bound on parameters)
+
+
+def _lookup(token_hashes: list[str]) -> dict[str, tuple[str, int, int]]:
+    """The displays behind these token digests, from the database (worker thread)."""
     try:
-        found = display_of(raw_token)
+        return displays_of_digests(token_hashes)
     finally:
         connection.close()  # a pool thread, not a request: keep no connection open
-    if found is None:
-        return None
-    principal, display = found
-    return Player(display.pk, display.district_id, str(principal))
+
+
+class TokenChecks:
+    """Database checks of display tokens, coalesced: the requests that need one while
+    a check runs (a thousand players fetching after one edit, or reconnecting after a
+    restart) are answered together by the next query, one at a time per process."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.waiting: dict[str, asyncio.Future] = {}
+        self.runner: asyncio.Task | None = None
+
+    async def check(self, key: str) -> Player | None:
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # a new event loop (tests, a restarted server)
+            self.loop, self.waiting, self.runner = loop, {}, None
+        future = self.waiting.get(key)
+        if future is None:
+            future = self.waiting[key] = loop.create_future()
+        if self.runner is None or self.runner.done():
+            self.runner = loop.create_task(self._run())
+        return await asyncio.shield(future)
+
+    async def _run(self) -> None:
+        while self.waiting:
+            keys = list(self.waiting)[:BATCH_MAX]
+            batch = {key: self.waiting.pop(key) for key in keys}
+            try:
+                found = await sync_to_async(_lookup, thread_sensitive=False)(keys)
+            except Exception as error:
+                for future in batch.values():
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for key, future in batch.items():
+                if not future.done():
+                    row = found.get(key)
+                    future.set_result(None if row is None else Player(row[1], row[2], row[0]))
+
+
+_checks = TokenChecks()
 
 
 async def authenticate(raw_token: str, *, fresh: bool = False) -> Player | None:
     """The cached display of ``raw_token`` or, past the TTL (or if ``fresh``), a
-    database check, whose answer is cached."""
+    database check (coalesced with the others waiting), whose answer is cached."""
     if not raw_token:
         return None
     key = digest(raw_token)
     player = _players.get(key)
     if not fresh and player is not None and player.expires > time.monotonic():
         return player
-    player = await sync_to_async(_lookup, thread_sensitive=False)(raw_token)
+    player = await _checks.check(key)
     if player is None:
         _players.pop(key, None)
         return None
