@@ -9,6 +9,7 @@ for the one gateway, which ingests for its own site only.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from distretto.accounts.models import ApiToken, Role
 from distretto.accounts.scoping import Principal, districts_for
@@ -83,4 +84,4 @@ def is_manager_of(principal: Principal, site: Site) -> bool:
 
 def require_manager(principal: Principal, site: Site) -> None:
     if not is_manager_of(principal, site):
-        raise Forbidden("Only the site's managers may do this.", code="role_forbidden")
+        raise Forbidden(_("Only the site's managers may do this."), code="role_forbidden")

@@ -11,6 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from distretto.accounts.scoping import get_in_scope, require_write
@@ -218,7 +219,7 @@ def statements_csv(request: HttpRequest, site_id: int, run_id: int):
     """Every unit of the run in one CSV (the site's managers)."""
     run = _run(request, site_id, run_id)
     if statement_unit_ids(request.auth, run) is not None:
-        raise NotFound(f"No allocation with id {run_id}.")
+        raise NotFound(_("No allocation with id %(id)s.") % {"id": run_id})
     response = HttpResponse(allocation_pdf.site_csv(run), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="riparto-{run.pk}.csv"'
     return response
@@ -233,7 +234,7 @@ def unit_statement_pdf(request: HttpRequest, site_id: int, run_id: int, unit_id:
         results = results.filter(unit_id__in=allowed)
     result = results.filter(unit_id=unit_id).first()
     if result is None:
-        raise NotFound(f"No statement of unit {unit_id} in this allocation.")
+        raise NotFound(_("No statement of unit %(id)s in this allocation.") % {"id": unit_id})
     response = HttpResponse(
         allocation_pdf.statement_pdf(run, result), content_type="application/pdf"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from distretto.core.errors import Conflict
@@ -95,12 +96,16 @@ class AllocationRun(models.Model):
     def save(self, *args, **kwargs) -> None:
         # A closed run is a document people were billed with: it never changes.
         if self.pk and AllocationRun.objects.filter(pk=self.pk, status="closed").exists():
-            raise Conflict("This allocation is closed: make a correction instead.", code="closed")
+            raise Conflict(
+                gettext("This allocation is closed: make a correction instead."), code="closed"
+            )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if AllocationRun.objects.filter(pk=self.pk, status="closed").exists():
-            raise Conflict("This allocation is closed: make a correction instead.", code="closed")
+            raise Conflict(
+                gettext("This allocation is closed: make a correction instead."), code="closed"
+            )
         return super().delete(*args, **kwargs)
 
     @property

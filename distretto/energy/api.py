@@ -15,6 +15,7 @@ import orjson
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from distretto.accounts.scoping import Principal, districts_for, get_in_scope, require_write
@@ -76,7 +77,9 @@ def _parse_moment(raw: str | None, field: str) -> dt.date | dt.datetime | None:
             return dt.date.fromisoformat(raw)
         return dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise Invalid(f"{raw!r} is not an ISO 8601 date or timestamp.", field=field) from None
+        raise Invalid(
+            _("'%(value)s' is not an ISO 8601 date or timestamp.") % {"value": raw}, field=field
+        ) from None
 
 
 def period(site: Site, start: str | None, end: str | None) -> tuple:
@@ -86,7 +89,7 @@ def period(site: Site, start: str | None, end: str | None) -> tuple:
     lower = _parse_moment(start, "from") or first
     upper = _parse_moment(end, "to") or min(after, today + dt.timedelta(days=1))
     if services.as_local_datetime(upper) <= services.as_local_datetime(lower):
-        raise Invalid("The period ends before it starts.", field="to")
+        raise Invalid(_("The period ends before it starts."), field="to")
     return lower, upper
 
 
@@ -102,13 +105,13 @@ def _managed_site(request: HttpRequest, site_id: int, field: str = "site") -> Si
     require_write(request.auth)
     site = Site.objects.filter(pk=site_id, pk__in=managed_sites(request.auth)).first()
     if site is None:
-        raise Invalid(f"No site with id {site_id}.", field=field)
+        raise Invalid(_("No site with id %(id)s.") % {"id": site_id}, field=field)
     return site
 
 
 def _person(principal: Principal):
     if not principal.is_person:
-        raise Forbidden("Devices may only send readings.", code="role_forbidden")
+        raise Forbidden(_("Devices may only send readings."), code="role_forbidden")
     return principal.user
 
 
@@ -126,7 +129,7 @@ def create_site(request: HttpRequest, payload: SiteIn):
     fields = payload.dict()
     district = get_in_scope(districts_for(request.auth), fields.pop("district"), "district")
     if not site_districts(request.auth).filter(pk=district.pk).exists():
-        raise Forbidden("Only the district's managers may do this.", code="role_forbidden")
+        raise Forbidden(_("Only the district's managers may do this."), code="role_forbidden")
     fields = {k: v for k, v in fields.items() if v is not None}
     return Status(201, services.create_site(district, fields))
 
@@ -150,7 +153,7 @@ def import_registry(request: HttpRequest, site_id: int):
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Invalid("The CSV is not UTF-8 text.", field="file", code="malformed") from None
+        raise Invalid(_("The CSV is not UTF-8 text."), field="file", code="malformed") from None
     return registry.import_registry_csv(site, text.splitlines(keepends=True))
 
 
@@ -172,7 +175,7 @@ def create_unit(request: HttpRequest, payload: UnitIn):
 
         fields["occupant"] = get_user_model().objects.filter(pk=occupant).first()
         if fields["occupant"] is None:
-            raise Invalid(f"No user with id {occupant}.", field="occupant")
+            raise Invalid(_("No user with id %(id)s.") % {"id": occupant}, field="occupant")
     return Status(201, services.create_unit(site, fields))
 
 
@@ -217,14 +220,17 @@ def create_meter(request: HttpRequest, payload: MeterIn):
     if unit_id is not None:
         fields["unit"] = site.units.filter(pk=unit_id).first()
         if fields["unit"] is None:
-            raise Invalid(f"No unit with id {unit_id} on this site.", field="unit")
+            raise Invalid(_("No unit with id %(id)s on this site.") % {"id": unit_id}, field="unit")
     replaces = fields.pop("replaces")
     with transaction.atomic():
         meter = services.create_meter(site, fields)
         if replaces is not None:
             old = site.meters.filter(pk=replaces).exclude(pk=meter.pk).first()
             if old is None:
-                raise Invalid(f"No meter with id {replaces} on this site.", field="replaces")
+                raise Invalid(
+                    _("No meter with id %(id)s on this site.") % {"id": replaces},
+                    field="replaces",
+                )
             registry.replace_meter(old, meter)
     return Status(201, meter)
 
@@ -243,7 +249,9 @@ def update_meter(request: HttpRequest, meter_id: int, payload: MeterPatch):
     if "unit" in fields and fields["unit"] is not None:
         unit = meter.site.units.filter(pk=fields["unit"]).first()
         if unit is None:
-            raise Invalid(f"No unit with id {fields['unit']} on this site.", field="unit")
+            raise Invalid(
+                _("No unit with id %(id)s on this site.") % {"id": fields["unit"]}, field="unit"
+            )
         fields["unit"] = unit
     return registry.update(meter, fields)
 
@@ -287,10 +295,10 @@ def _ingest_scope(request: HttpRequest, site: int | None) -> list[int]:
     require_write(request.auth)
     site_ids = ingest_site_ids(request.auth)
     if not site_ids and gateway_of(request.auth) is None:
-        raise Forbidden("Only gateways and site managers send readings.", code="role_forbidden")
+        raise Forbidden(_("Only gateways and site managers send readings."), code="role_forbidden")
     if site is not None:
         if site not in site_ids:
-            raise Invalid(f"No site with id {site}.", field="site")
+            raise Invalid(_("No site with id %(id)s.") % {"id": site}, field="site")
         site_ids = [site]
     return site_ids
 
@@ -309,7 +317,7 @@ def _json_body(body: bytes) -> object:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise Invalid("The body is not JSON.", field="body", code="malformed") from None
+        raise Invalid(_("The body is not JSON."), field="body", code="malformed") from None
 
 
 @router.post(
@@ -328,9 +336,12 @@ def post_readings(request: HttpRequest, site: int | None = None):
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list):
-        raise Invalid("The body is a JSON array of readings.", field="body", code="malformed")
+        raise Invalid(_("The body is a JSON array of readings."), field="body", code="malformed")
     if len(items) > MAX_READINGS_PER_REQUEST:
-        raise Invalid(f"At most {MAX_READINGS_PER_REQUEST} readings per request.", field="body")
+        raise Invalid(
+            _("At most %(max)d readings per request.") % {"max": MAX_READINGS_PER_REQUEST},
+            field="body",
+        )
     gateway = gateway_of(request.auth)
     return ingestion.ingest(
         items,
@@ -361,7 +372,7 @@ def post_readings_csv(request: HttpRequest, site: int | None = None):
         ):
             last = progress
     except UnicodeDecodeError:
-        raise Invalid("The CSV is not UTF-8 text.", field="file", code="malformed") from None
+        raise Invalid(_("The CSV is not UTF-8 text."), field="file", code="malformed") from None
     return {k: last[k] for k in ("accepted", "duplicates", "rejected")}
 
 
@@ -444,7 +455,7 @@ def unit_consumption(
 ):
     unit = get_in_scope(units_for(request.auth), unit_id, "unit")
     if by not in ("unit", "meter"):
-        raise Invalid("by is unit or meter.", field="by")
+        raise Invalid(_("by is unit or meter."), field="by")
     lower, upper = period(unit.site, start, end)
     series = services.consumption_series(
         unit.site, lower, upper, granularity=granularity, by=by, kind=kind, units=[unit.pk]
@@ -493,7 +504,9 @@ def site_load_profile(
     site = _site(request, site_id)
     lower, upper = period(site, start, end)
     if kind not in Meter.Kind.values:
-        raise Invalid(f"kind is one of {', '.join(Meter.Kind.values)}.", field="kind")
+        raise Invalid(
+            _("kind is one of %(kinds)s.") % {"kinds": ", ".join(Meter.Kind.values)}, field="kind"
+        )
     return services.load_profile(site, lower, upper, kind=kind)
 
 
