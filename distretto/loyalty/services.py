@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -169,13 +169,21 @@ def find_card(text: str, programs) -> Card:
 def till_card(text: str, business: Business) -> Card:
     """The card with this printed number for a movement at ``business``'s till: a card
     of a programme of the business's district (check digit verified first). The
-    programme and its district come through the worker's short-lived cache (``cache``)."""
+    programme and its district come through the worker's short-lived cache (``cache``).
+
+    Only what a till movement needs is read, in plain SQL like the posting itself (see
+    ``ledger``): the card's id, programme, number and status; its other fields load
+    when first used."""
     number = parse_card_number(text)
-    try:
-        card = Card.objects.get(number=number)
-    except Card.DoesNotExist:
-        card = None
-    if card is not None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, program_id, number, status FROM loyalty_card WHERE number = %s",
+            [number],
+        )
+        row = cursor.fetchone()
+    card = None
+    if row is not None:
+        card = Card.from_db(connection.alias, ["id", "program_id", "number", "status"], row)
         card.program = cache.fresh(
             "program",
             card.program_id,
