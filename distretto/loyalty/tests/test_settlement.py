@@ -12,6 +12,7 @@ import pytest
 
 from distretto.core.errors import Conflict
 from distretto.loyalty import services, settlement
+from distretto.loyalty.models import LedgerTransaction
 from distretto.testing import error_of
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,11 @@ def test_closing_freezes_the_period_against_back_dated_movements(actors, api_as,
     with pytest.raises(Conflict) as raised:
         services.adjust(card, 10, "back-dated", now=at(20))
     assert raised.value.code == "period_closed"
+    # A back-dated movement that would also overdraw the card is refused for the period.
+    with pytest.raises(Conflict) as raised:
+        services.adjust(card, -(10**6), "back-dated", now=at(20))
+    assert raised.value.code == "period_closed"
+    assert not LedgerTransaction.objects.filter(reason="back-dated").exists()
     again = manager.post("loyalty/settlements/2025-01/close", {"program": january.pk})
     assert error_of(again)["code"] == "period_closed"
     frozen = manager.get("loyalty/settlements", {"period": "2025-01"}).json()
