@@ -33,7 +33,7 @@ from distretto.signage.access import (
 from distretto.signage.models import HEARTBEAT_INTERVAL, Content, DisplayGroup
 from distretto.territory.models import Business
 
-PLAYER_VERSION = "1.0.0"
+PLAYER_VERSION = "1.1.0"
 
 
 def _principal(request: HttpRequest):

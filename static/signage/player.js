@@ -314,7 +314,17 @@
 
   // --- Start ------------------------------------------------------------------------------
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(root.dataset.sw, { scope: location.pathname }).catch(() => {});
+    navigator.serviceWorker.register(root.dataset.sw, { scope: location.pathname })
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => {
+        // A worker that activated while this page was loading claimed the pages open
+        // then, not this one: ask it again, or this page would stay uncontrolled (and
+        // its manifest and media uncached) until the next reload.
+        if (!navigator.serviceWorker.controller && registration.active) {
+          registration.active.postMessage("claim");
+        }
+      })
+      .catch(() => {});
   }
   if (!token) { showIdle(); return; }
   try {

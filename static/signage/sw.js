@@ -23,6 +23,11 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// A page that loaded while this worker was activating asks to be claimed (player.js).
+self.addEventListener("message", (event) => {
+  if (event.data === "claim") event.waitUntil(self.clients.claim());
+});
+
 async function networkFirst(request, cacheName, key) {
   const cache = await caches.open(cacheName);
   try {

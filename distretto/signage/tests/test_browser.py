@@ -10,6 +10,7 @@ import httpx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken
@@ -32,6 +33,13 @@ def png(colour: str) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 36), colour).save(buffer, "PNG")
     return SimpleUploadedFile("manifesto.png", buffer.getvalue(), content_type="image/png")
+
+
+WORKER_STATES = """navigator.serviceWorker.getRegistration().then((r) => r && {
+    installing: r.installing && r.installing.state,
+    waiting: r.waiting && r.waiting.state,
+    active: r.active && r.active.state,
+})"""
 
 
 def stage_text(page) -> str:
@@ -64,8 +72,13 @@ def test_player_plays_switches_live_and_survives_the_server_going_away(
     page.wait_for_function("document.querySelector('#stage').innerText.includes('Primo')")
     assert "#token" not in page.url  # the token left the address bar for localStorage
     # Installing the worker fetches the player's shell from the server; under the full
-    # parallel suite that can take longer than the page's default 15 s.
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+    # parallel suite that can take longer than the page's default 15 s. A worker that
+    # activated while this page loaded is asked to claim it again (player.js).
+    try:
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+    except PlaywrightTimeoutError:
+        states = page.evaluate(WORKER_STATES)
+        raise AssertionError(f"the service worker never took control: {states}") from None
     page.evaluate("window.__sameDocument = true")
 
     response = httpx.patch(
