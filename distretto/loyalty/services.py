@@ -268,18 +268,26 @@ def fingerprint(request: dict) -> str:
 
 
 def _replay(scope: str, key: str, print_: str) -> LedgerTransaction | None:
+    """The movement stored under the key, if any. Most lookups follow a refusal
+    (``insufficient_points`` at a till) and find nothing, so the key is first looked
+    up in plain SQL and the movement read through the ORM only when it exists."""
     if not key:
         return None
-    try:
-        existing = LedgerTransaction.objects.get(idempotency_scope=scope, idempotency_key=key)
-    except LedgerTransaction.DoesNotExist:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, request_fingerprint FROM loyalty_ledgertransaction"
+            " WHERE idempotency_scope = %s AND idempotency_key = %s",
+            [scope, key],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
-    if existing.request_fingerprint != print_:
+    if row[1] != print_:
         raise Conflict(
             _("This Idempotency-Key was used for another request."),
             code="idempotency_conflict",
         )
-    return existing
+    return LedgerTransaction.objects.get(pk=row[0])
 
 
 def _once(
