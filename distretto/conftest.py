@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -48,6 +49,24 @@ def _reachable(url: str, default_port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sessions_gone_before_drop(django_db_setup, django_db_blocker):
+    """On PostgreSQL the test database is dropped at the end, which fails while a
+    session is still connected: the server processes some tests start close theirs a
+    moment after they stop. Wait for them (5 s at most), then end any left."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for _ in range(50):
+            cursor.execute(f"SELECT count(*) {others}")
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
 
 
 @pytest.fixture
