@@ -809,7 +809,8 @@ def store_series(
 
 @contextmanager
 def _collection_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a batch is worked out and stored.
+    """Python's cyclic garbage collector paused while a batch is worked out and stored
+    (``ingest`` runs under it).
 
     A batch of 50,000 readings makes some 200,000 short-lived objects without
     cycles, which reference counting frees; meanwhile the collector would run
@@ -833,6 +834,7 @@ _NUMBERS = (float, int)
 _PLAIN_NUMBER_LIMIT = 1e300
 
 
+@_collection_paused()
 def ingest(
     items: Iterable[Any],
     *,
@@ -851,59 +853,58 @@ def ingest(
     items = items if isinstance(items, list) else list(items)
     limit = (now or timezone.now()) + future_tolerance()
     result = IngestResult()
-    with _collection_paused():
-        # Readings by external id, as (UTC timestamp, value, index).
-        by_external: dict[str, list[tuple[dt.datetime, float, int]]] = defaultdict(list)
-        # Timestamp strings of plain readings already seen, and not in the future.
-        moments: dict[str, dt.datetime] = {}
-        parsed_timestamps: dict[str, dt.datetime] = {}
-        for index, item in enumerate(items):
-            # The common case first, inline: a plain reading with a timestamp seen before,
-            # a string id and a non-negative number.
-            try:
-                moment = moments[item["ts"]]
-                external_id = item["meter"]
-                value = item["value"]
-            except (KeyError, TypeError, IndexError):
-                pass
-            else:
-                if (
-                    type(value) in _NUMBERS
-                    and 0 <= value < _PLAIN_NUMBER_LIMIT
-                    and type(external_id) is str
-                    and external_id
-                ):
-                    by_external[external_id].append((moment, float(value), index))
-                    continue
-            try:
-                external_id, moment, value = normalise(item, parsed_timestamps)
-            except _Reject as rejection:
-                result.rejected.append(Rejection(index, rejection.code, rejection.message, item))
+    # Readings by external id, as (UTC timestamp, value, index).
+    by_external: dict[str, list[tuple[dt.datetime, float, int]]] = defaultdict(list)
+    # Timestamp strings of plain readings already seen, and not in the future.
+    moments: dict[str, dt.datetime] = {}
+    parsed_timestamps: dict[str, dt.datetime] = {}
+    for index, item in enumerate(items):
+        # The common case first, inline: a plain reading with a timestamp seen before,
+        # a string id and a non-negative number.
+        try:
+            moment = moments[item["ts"]]
+            external_id = item["meter"]
+            value = item["value"]
+        except (KeyError, TypeError, IndexError):
+            pass
+        else:
+            if (
+                type(value) in _NUMBERS
+                and 0 <= value < _PLAIN_NUMBER_LIMIT
+                and type(external_id) is str
+                and external_id
+            ):
+                by_external[external_id].append((moment, float(value), index))
                 continue
-            if moment > limit:
-                result.rejected.append(
-                    Rejection(
-                        index, "future_timestamp", f"{moment.isoformat()} is in the future.", item
-                    )
+        try:
+            external_id, moment, value = normalise(item, parsed_timestamps)
+        except _Reject as rejection:
+            result.rejected.append(Rejection(index, rejection.code, rejection.message, item))
+            continue
+        if moment > limit:
+            result.rejected.append(
+                Rejection(
+                    index, "future_timestamp", f"{moment.isoformat()} is in the future.", item
                 )
-                continue
-            if not is_telegram(item) and type(item["ts"]) is str:
-                moments[item["ts"]] = moment
-            by_external[external_id].append((moment, value, index))
-        by_meter = {}
-        for external_id, meter_id in _meter_ids(by_external, site_ids).items():
-            if meter_id is None:
-                message = f"Meter {external_id!r} is on more than one site."
-            elif meter_id == 0:
-                message = f"No meter {external_id!r} is registered here."
-            else:
-                by_meter[meter_id] = by_external[external_id]
-                continue
-            result.rejected.extend(
-                Rejection(index, "unknown_meter", message, items[index])
-                for _ts, _value, index in by_external[external_id]
             )
-        result.accepted, result.duplicates = store_series(by_meter, gateway=gateway)
+            continue
+        if not is_telegram(item) and type(item["ts"]) is str:
+            moments[item["ts"]] = moment
+        by_external[external_id].append((moment, value, index))
+    by_meter = {}
+    for external_id, meter_id in _meter_ids(by_external, site_ids).items():
+        if meter_id is None:
+            message = f"Meter {external_id!r} is on more than one site."
+        elif meter_id == 0:
+            message = f"No meter {external_id!r} is registered here."
+        else:
+            by_meter[meter_id] = by_external[external_id]
+            continue
+        result.rejected.extend(
+            Rejection(index, "unknown_meter", message, items[index])
+            for _ts, _value, index in by_external[external_id]
+        )
+    result.accepted, result.duplicates = store_series(by_meter, gateway=gateway)
     result.rejected.sort(key=lambda r: r.index)
     if record_rejections and result.rejected:
         site_id = gateway.site_id if gateway else None
