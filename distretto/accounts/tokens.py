@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -114,10 +114,24 @@ def authenticate(raw_token: str) -> ApiToken | None:
     if token.kind == ApiToken.Kind.PERSONAL and not token.user.is_active:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if note_used({token.pk: token.last_used_at}, now):
         token.last_used_at = now
     return token
+
+
+def active_at(now: datetime) -> Q:
+    """``ApiToken.is_active`` as a query condition, for checking many tokens at once."""
+    return Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def note_used(last_used: dict[int, datetime | None], now: datetime) -> list[int]:
+    """Record that these tokens (id: ``last_used_at`` as read) were used at ``now``,
+    each at most once per ``LAST_USED_RESOLUTION`` so that reads do not turn into
+    writes; the ids written."""
+    stale = [pk for pk, at in last_used.items() if at is None or now - at > LAST_USED_RESOLUTION]
+    if stale:
+        ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)
+    return stale
 
 
 def revoke(token: ApiToken) -> ApiToken:

@@ -5,7 +5,6 @@ accepts ``?token=`` because a browser's EventSource cannot set headers."""
 from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyQuery, HttpBearer
@@ -37,22 +36,16 @@ def displays_of_digests(token_hashes: list[str]) -> dict[str, tuple[str, int, in
     now = timezone.now()
     rows = list(
         ApiToken.objects.filter(
+            tokens.active_at(now),
             token_hash__in=token_hashes,
             kind=ApiToken.Kind.DISPLAY,
             device_type=ContentType.objects.get_for_model(Display),
-            revoked_at__isnull=True,
-        )
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .values_list("token_hash", "pk", "device_id", "last_used_at")
+        ).values_list("token_hash", "pk", "device_id", "last_used_at")
     )
     districts = dict(
         Display.objects.filter(pk__in={row[2] for row in rows}).values_list("pk", "district_id")
     )
-    stale = [
-        pk for _, pk, _, used in rows if used is None or now - used > tokens.LAST_USED_RESOLUTION
-    ]
-    if stale:
-        ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)
+    tokens.note_used({pk: used for _, pk, _, used in rows}, now)
     return {
         token_hash: (f"{ApiToken.Kind.DISPLAY}:{pk}", display_id, districts[display_id])
         for token_hash, pk, display_id, _ in rows
