@@ -26,6 +26,13 @@ class TokenAuth(HttpBearer):
 class SessionPrincipalAuth(SessionAuth):
     """The signed-in browser user (CSRF-checked on unsafe methods)."""
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a session cookie there is no session for a forged cross-site request
+        # to ride on: the caller is just not signed in (401, not a 403 CSRF failure).
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
         user = super().authenticate(request, key)
         if not user:

@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from distretto.accounts import tokens
@@ -71,6 +71,25 @@ def test_expired_token_is_401(actors):
         expires_at=timezone.now() - timedelta(seconds=1),
     )
     assert ApiClient(raw_token=raw).get("territory/businesses").status_code == 401
+
+
+def test_a_write_without_credentials_is_401_not_a_csrf_failure(actors):
+    # As served for real: CSRF checks on, no session cookie, a bad or no bearer token.
+    client = Client(enforce_csrf_checks=True)
+    for headers in ({}, {"HTTP_AUTHORIZATION": "Bearer dst_nope_nothing"}):
+        response = client.post(
+            "/api/v1/territory/districts", {}, content_type="application/json", **headers
+        )
+        assert response.status_code == 401, response.content
+        assert error_of(response)["code"] == "unauthenticated"
+        assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_session_write_without_its_csrf_token_is_403(actors):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(actors.manager)
+    response = client.post("/api/v1/territory/districts", {}, content_type="application/json")
+    assert response.status_code == 403
 
 
 def test_token_of_a_deactivated_user_is_401(actors):
