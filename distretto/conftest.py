@@ -1,4 +1,5 @@
-"""Fixtures for every app: the named actors, API clients, and the real services.
+"""Fixtures for every app: the named actors, API clients, the real services, and the
+application itself under uvicorn (``start_server``).
 
 Each service fixture (postgres, redis, mqtt, browser) skips its test with a reason
 when the service is absent, and fails instead when DISTRETTO_REQUIRE_SERVICES=1
@@ -17,7 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from distretto.testing import Actors, ApiClient, build_actors
+from distretto.testing import Actors, ApiClient, Server, build_actors, server_env
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -140,3 +141,18 @@ def page(_chromium, live_server):
     page.base_url = live_server.url
     yield page
     context.close()
+
+
+@pytest.fixture
+def start_server():
+    """``start_server(env=None)`` → a running Server; all are stopped at the end."""
+    started: list[Server] = []
+
+    def start(extra_env: dict[str, str] | None = None) -> Server:
+        server = Server(server_env(extra_env))
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

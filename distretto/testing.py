@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import factory
+import httpx
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 
 from distretto.accounts import tokens
@@ -25,6 +35,7 @@ from distretto.accounts.models import ApiToken, Membership, Role
 from distretto.territory.models import Business, Chamber, Comune, District, Project
 from distretto.territory.validators import partita_iva_check_digit
 
+PROJECT = Path(__file__).resolve().parent.parent
 PASSWORD = "test-password-123"
 _vat_numbers = count(1)
 
@@ -210,6 +221,89 @@ def browser_login(page, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_password", password)
     page.click("main button[type=submit]")
     page.wait_for_url(f"{page.base_url}/dashboard/")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A uvicorn process serving the app against the test database."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "distretto.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=PROJECT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.output()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.output()}")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.log.close()
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a server process sharing this test database."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        url = f"postgres://{db['USER'] or 'postgres'}@{host}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    env = dict(os.environ)
+    env.pop("REDIS_URL", None)
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "distretto.settings",
+            "SECRET_KEY": settings.SECRET_KEY,
+            "DISTRETTO_VAR_DIR": str(Path(tempfile.gettempdir()) / "distretto-test-server-var"),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    env.update(extra or {})
+    return env
 
 
 def run_async(scenario: Callable[[], Coroutine[Any, Any, Any]], timeout: float = 60) -> Any:

@@ -35,13 +35,14 @@ import asyncio
 import json
 import os
 import time
-import uuid
 from urllib.parse import parse_qsl
 
 from asgiref.sync import sync_to_async
 from django.db import connection
 
 from distretto.accounts.tokens import digest
+from distretto.core import asgi
+from distretto.core.asgi import COMMON_HEADERS, JSON_CONTENT, bearer, respond
 from distretto.core.errors import Unauthenticated
 from distretto.core.middleware import log_request
 from distretto.signage import push
@@ -53,13 +54,6 @@ EVENTS_PATH = "/api/v1/signage/player/events"
 TOKEN_CACHE_S = float(os.environ.get("SIGNAGE_TOKEN_CACHE_S", "5"))
 TOKEN_CACHE_MAX = 50_000  # more displays than any district has; bounds a token flood
 
-# Django's SecurityMiddleware and XFrameOptionsMiddleware defaults, as on every answer.
-COMMON_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-]
 # The envelope distretto/api.py's on_unauthenticated sends.
 UNAUTHENTICATED = json.dumps(Unauthenticated().as_dict()).encode()
 
@@ -176,7 +170,7 @@ class PlayerFastPath:
     async def handle(self, scope, receive, send, events: bool) -> None:
         started = time.perf_counter()
         headers = dict(scope["headers"])  # lower-case names; the last of repeated ones
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1") or uuid.uuid4().hex[:16]
+        request_id = asgi.request_id(headers)
         # A stream is opened once per player start, and held for hours: check its token
         # in the database every time, so that a revoked token gets no new stream.
         player = await authenticate(bearer(headers.get(b"authorization", b"")), fresh=events)
@@ -199,14 +193,6 @@ class PlayerFastPath:
         log_request(
             request_id, scope["method"], scope["path"], status, started, player and player.principal
         )
-
-
-def bearer(value: bytes) -> str:
-    """The token of an ``Authorization: Bearer <token>`` header, as ninja's HttpBearer."""
-    parts = value.decode("latin-1").split(" ")
-    if len(parts) < 2 or parts[0].lower() != "bearer":
-        return ""
-    return " ".join(parts[1:])
 
 
 async def serve_manifest(player: Player, headers: dict, send, extra: list) -> int:
@@ -269,13 +255,6 @@ async def serve_events(player: Player, receive, send, extra: list) -> None:
 
 async def unauthenticated(send, extra: list) -> None:
     """401 with the API's error envelope, as distretto/api.py answers it."""
-    content = [(b"content-type", b"application/json; charset=utf-8")]
-    await respond(send, 401, UNAUTHENTICATED, content, [(b"www-authenticate", b"Bearer"), *extra])
-
-
-async def respond(send, status: int, body: bytes, content: list, headers: list) -> None:
-    length = [(b"content-length", str(len(body)).encode())] if status != 304 else []
-    await send(
-        {"type": "http.response.start", "status": status, "headers": content + length + headers}
+    await respond(
+        send, 401, UNAUTHENTICATED, JSON_CONTENT, [(b"www-authenticate", b"Bearer"), *extra]
     )
-    await send({"type": "http.response.body", "body": body})

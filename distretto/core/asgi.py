@@ -1,0 +1,75 @@
+"""What the raw ASGI fast paths share (the signage player's, the loyalty till's): the
+headers Django's middleware puts on every answer, the bearer token as ninja reads it,
+the request body, and sending an answer.
+
+A fast path answers a few hot requests on the event loop, in front of Django; it hands
+everything else to Django untouched, so Django stays the reference for behaviour.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+# Django's SecurityMiddleware and XFrameOptionsMiddleware defaults, as on every answer.
+COMMON_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+JSON_CONTENT = [(b"content-type", b"application/json; charset=utf-8")]
+
+
+def bearer(value: bytes) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header, as ninja's HttpBearer."""
+    parts = value.decode("latin-1").split(" ")
+    if len(parts) < 2 or parts[0].lower() != "bearer":
+        return ""
+    return " ".join(parts[1:])
+
+
+def request_id(headers: dict[bytes, bytes]) -> str:
+    """The caller's ``X-Request-ID``, or a new one (as ``RequestLogMiddleware``)."""
+    return headers.get(b"x-request-id", b"").decode("latin-1") or secrets.token_hex(8)
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[list[dict], bytes | None]:
+    """The request's messages as received, and its body, or None when it is longer
+    than ``limit`` bytes (then only the messages up to that point are read)."""
+    messages: list[dict] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages, None
+        size += len(message.get("body", b""))
+        if size > limit:
+            return messages, None
+        if not message.get("more_body"):
+            return messages, b"".join(m.get("body", b"") for m in messages)
+
+
+def replaying(messages: list[dict], receive: Receive) -> Receive:
+    """A ``receive`` that gives ``messages`` again, then goes on with ``receive``: the
+    request, partly read by a fast path, handed whole to the application behind it."""
+    pending = list(messages)
+
+    async def replay() -> dict:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+async def respond(send: Send, status: int, body: bytes, content: list, headers: list) -> None:
+    length = [(b"content-length", str(len(body)).encode())] if status != 304 else []
+    await send(
+        {"type": "http.response.start", "status": status, "headers": content + length + headers}
+    )
+    await send({"type": "http.response.body", "body": body})
