@@ -276,12 +276,15 @@ def post_transaction(
     """Earn points on a purchase or redeem points as a discount, at the caller's till."""
     require_write(request.auth)
     shop = _till_business(request, business)
-    card = services.till_card(payload.card, shop)
-    actor = _actor(request.auth)
-    if payload.kind == "earn":
-        answer = services.earn(card, shop, payload.amount, key=idempotency_key, **actor)
-    else:
-        answer = services.redeem(card, shop, payload.points, key=idempotency_key, **actor)
+    answer = services.till_movement(
+        shop,
+        payload.kind,
+        payload.card,
+        amount=payload.amount,
+        points=payload.points,
+        key=idempotency_key,
+        **_actor(request.auth),
+    )
     return Status(201, answer)
 
 

@@ -3,12 +3,13 @@
 - **System accounts** (a merchant's issued/redeemed accounts, the promotion budget,
   breakage) never change once created and are never deleted: kept for the life of
   the process.
-- **A programme's settings** (the programme with its district, for the tills) and its
-  **earning rules** (merchant multipliers and campaigns) are kept for
-  ``RULES_CACHE_S`` seconds. Saving or deleting a programme, a multiplier or a
-  campaign (or changing a campaign's businesses) drops what is kept of the programme
-  in this process at once (``forget``, connected in ``apps.py``); another worker
-  applies the change within ``RULES_CACHE_S`` seconds.
+- **A programme's earning rules** (merchant multipliers and campaigns), and its
+  **setting at each till's business** (``till.Setting``: the programme with its district,
+  the rules and the ledger accounts) are kept for ``RULES_CACHE_S`` seconds. Saving or
+  deleting a programme, a multiplier or a campaign (or changing a campaign's
+  businesses) drops what is kept of the programme in this process at once
+  (``forget``, connected in ``apps.py``); another worker applies the change within
+  ``RULES_CACHE_S`` seconds.
 
 Everything else a movement needs (the card and its status, its locked account and
 balance, closed periods, the per-day campaign sums, idempotency keys) is read from
@@ -63,13 +64,21 @@ def account(key: AccountKey, load: Callable[[], T]) -> T:
 def fresh(what: str, program_id: int, load: Callable[[], T]) -> T:
     """``what`` of the programme, kept for ``RULES_CACHE_S`` seconds, else ``load()``."""
     key = (what, program_id)
-    cached = _fresh.get(key)
-    if cached is not None and cached[1] > time.monotonic():
-        return cached[0]
+    found = peek(what, program_id)
+    if found is not None:
+        return found
     found = load()
     expires = time.monotonic() + RULES_CACHE_S
     _keep_after_commit(program_id, lambda: _fresh.__setitem__(key, (found, expires)))
     return found
+
+
+def peek(what: str, program_id: int) -> object | None:
+    """``what`` of the programme if it is kept and fresh; never loads."""
+    cached = _fresh.get((what, program_id))
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    return None
 
 
 def forget(program_id: int) -> None:

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import secrets
 
+from django.utils.translation import gettext as _
+
+from distretto.core.errors import Invalid
+
 NUMBER_LENGTH = 12
 
 
@@ -36,6 +40,19 @@ def is_valid(number: str) -> bool:
 def normalise(text: str) -> str:
     """The number as typed or scanned, without spaces and dashes."""
     return "".join(char for char in str(text) if char not in " -\t")
+
+
+def parse(text: str) -> str:
+    """The card number in ``text``, normalised; ``Invalid`` (field ``card``) if its
+    check digit is wrong."""
+    number = normalise(text)
+    if not is_valid(number):
+        raise Invalid(
+            _("This is not a valid card number (check digit)."),
+            code="invalid_card_number",
+            field="card",
+        )
+    return number
 
 
 def new_number() -> str:

@@ -1,35 +1,34 @@
 """The loyalty operations that the API, the pages, the commands and other apps call.
 
-Every points movement goes through ``ledger.post`` with the card's account locked,
-so balances never go negative under concurrent requests. Movements that a client
-may retry take an idempotency key: a replay returns the first answer, the same
-key with another request is 409 ``idempotency_conflict``.
+Every points movement is written with the card's account locked, so balances never go
+negative under concurrent requests: through ``ledger.post``, or for a till's earn and
+redemption through ``till`` (on PostgreSQL one call of ``loyalty_till_post``, which
+makes the same checks and writes). Movements that a client may retry take an
+idempotency key: a replay returns the first answer, the same key with another request
+is 409 ``idempotency_conflict``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distretto.core.errors import Conflict, DomainError, Invalid, NotFound
-from distretto.loyalty import cache, cardnumbers, earning, ledger
-from distretto.loyalty.ledger import InsufficientPoints, Leg
+from distretto.loyalty import cardnumbers, ledger, till
+from distretto.loyalty.cardnumbers import parse as parse_card_number
+from distretto.loyalty.ledger import Leg, money
 from distretto.loyalty.models import (
     Account,
     Campaign,
     Card,
-    Entry,
     LedgerTransaction,
     MerchantRate,
     Program,
@@ -38,14 +37,6 @@ from distretto.territory.models import Business
 
 CARD_TOKEN_PREFIX = "lcw"
 Kind = LedgerTransaction.Kind
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def money(value: Decimal) -> str:
-    return f"{cents(value):.2f}"
 
 
 # --- Programmes -----------------------------------------------------------------------------
@@ -141,17 +132,6 @@ def issue_batch(program: Program, count: int) -> list[tuple[Card, str]]:
         return [_new_card(program, batch=batch) for _i in range(count)]
 
 
-def parse_card_number(text: str) -> str:
-    number = cardnumbers.normalise(text)
-    if not cardnumbers.is_valid(number):
-        raise Invalid(
-            _("This is not a valid card number (check digit)."),
-            code="invalid_card_number",
-            field="card",
-        )
-    return number
-
-
 def find_card(text: str, programs) -> Card:
     """The card with this printed number among ``programs``; the check digit is
     verified before any lookup."""
@@ -162,34 +142,6 @@ def find_card(text: str, programs) -> Card:
         .first()
     )
     if card is None:
-        raise NotFound(_("No card with this number."), code="card_not_found", field="card")
-    return card
-
-
-def till_card(text: str, business: Business) -> Card:
-    """The card with this printed number for a movement at ``business``'s till: a card
-    of a programme of the business's district (check digit verified first). The
-    programme and its district come through the worker's short-lived cache (``cache``).
-
-    Only what a till movement needs is read, in plain SQL like the posting itself (see
-    ``ledger``): the card's id, programme, number and status; its other fields load
-    when first used."""
-    number = parse_card_number(text)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, program_id, number, status FROM loyalty_card WHERE number = %s",
-            [number],
-        )
-        row = cursor.fetchone()
-    card = None
-    if row is not None:
-        card = Card.from_db(connection.alias, ["id", "program_id", "number", "status"], row)
-        card.program = cache.fresh(
-            "program",
-            card.program_id,
-            lambda: Program.objects.select_related("district").get(pk=card.program_id),
-        )
-    if card is None or card.program.district_id != business.district_id:
         raise NotFound(_("No card with this number."), code="card_not_found", field="card")
     return card
 
@@ -263,10 +215,6 @@ def replace_card(card: Card, *, by=None, now: datetime | None = None) -> tuple[C
 # --- Idempotency ----------------------------------------------------------------------------
 
 
-def fingerprint(request: dict) -> str:
-    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def _replay(scope: str, key: str, print_: str) -> LedgerTransaction | None:
     """The movement stored under the key, if any. Most lookups follow a refusal
     (``insufficient_points`` at a till) and find nothing, so the key is first looked
@@ -276,7 +224,9 @@ def _replay(scope: str, key: str, print_: str) -> LedgerTransaction | None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, request_fingerprint FROM loyalty_ledgertransaction"
-            " WHERE idempotency_scope = %s AND idempotency_key = %s",
+            " WHERE idempotency_scope = %s AND idempotency_key = %s"
+            # The unique index's own condition, so that SQLite uses that partial index.
+            " AND NOT (idempotency_key = '')",
             [scope, key],
         )
         row = cursor.fetchone()
@@ -306,7 +256,7 @@ def _once(
     key = key or ""
     if len(key) > 120:
         raise Invalid(_("The Idempotency-Key is too long."), field="Idempotency-Key")
-    print_ = fingerprint(request)
+    print_ = ledger.fingerprint(request)
     fields = {"idempotency_scope": scope, "idempotency_key": key, "request_fingerprint": print_}
     try:
         with transaction.atomic():
@@ -317,31 +267,24 @@ def _once(
         raise
 
 
-def till_scope(business: Business) -> str:
-    return f"business:{business.pk}"
-
-
 # --- Earn, redeem, reverse ------------------------------------------------------------------
 
 
 def transaction_answer(tx: LedgerTransaction, balance: int) -> dict:
-    """The JSON answer for a till movement but its ``id``, built before the row is
-    written and stored in it, so that a replay returns it unchanged (see ``answer``)."""
-    discount = None
-    if tx.kind == Kind.REDEEM:
-        discount = money(-tx.points * tx.program.point_value)
-    return {
-        "kind": tx.kind,
-        "card": tx.card.number,
-        "business": tx.business_id,
-        "points": abs(tx.points),
-        "amount": None if tx.amount is None else money(tx.amount),
-        "discount": discount,
-        "balance": balance,
-        "applied_rules": tx.applied_rules,
-        "reverses": tx.reverses_id,
-        "created_at": ledger.local_time(tx.program, tx.posted_at).isoformat(),
-    }
+    """The JSON answer for a movement but its ``id``, built before the row is written
+    and stored in it, so that a replay returns it unchanged (see ``answer``)."""
+    return till.movement_answer(
+        kind=tx.kind,
+        number=tx.card.number,
+        business_id=tx.business_id,
+        points=tx.points,
+        amount=tx.amount,
+        discount=-tx.points * tx.program.point_value if tx.kind == Kind.REDEEM else None,
+        balance=balance,
+        applied_rules=tx.applied_rules,
+        reverses=tx.reverses_id,
+        created_at=ledger.local_time(tx.program, tx.posted_at),
+    )
 
 
 def answer(tx: LedgerTransaction) -> dict:
@@ -365,210 +308,48 @@ def _require_usable(card: Card, business: Business | None = None) -> None:
         raise NotFound(_("No card with this number."), code="card_not_found", field="card")
 
 
-def _check_programme_running(program: Program, today: date) -> None:
-    if not program.active or (program.starts_on and today < program.starts_on):
-        raise Conflict(_("The programme is not running."), code="program_not_running")
-    if program.ends_on and today > program.ends_on:
-        raise Conflict(_("The programme is not running."), code="program_not_running")
-
-
-def validate_amount(program: Program, amount: Decimal | None) -> Decimal:
-    if amount is None:
-        raise Invalid(_("Give the purchase amount."), field="amount")
-    if not amount.is_finite() or amount <= 0:
-        raise Invalid(_("The amount must be above zero."), field="amount")
-    if amount.as_tuple().exponent < -2:
-        raise Invalid(_("The amount has at most two decimals."), field="amount")
-    if amount > program.max_amount:
-        raise Invalid(
-            _("The amount is above the limit of %(limit)s EUR.") % {"limit": program.max_amount},
-            field="amount",
-        )
-    return amount
-
-
-@dataclass(frozen=True)
-class EarningRules:
-    """A programme's merchant multipliers (by business id) and active campaigns."""
-
-    multipliers: dict[int, Decimal]
-    campaigns: list[earning.CampaignRule]
-
-
-def earning_rules(program: Program) -> EarningRules:
-    """Read through the worker's short-lived cache (see ``cache``)."""
-
-    def load() -> EarningRules:
-        multipliers = MerchantRate.objects.filter(program=program).values_list(
-            "business_id", "multiplier"
-        )
-        return EarningRules(dict(multipliers), _campaign_rules(program))
-
-    return cache.fresh("rules", program.pk, load)
-
-
-def _campaign_rules(program: Program) -> list[earning.CampaignRule]:
-    rules = []
-    for campaign in program.campaigns.filter(active=True).prefetch_related("businesses"):
-        rules.append(
-            earning.CampaignRule(
-                id=campaign.pk,
-                name=campaign.name,
-                starts_on=campaign.starts_on,
-                ends_on=campaign.ends_on,
-                weekdays=tuple(campaign.weekdays),
-                time_from=campaign.time_from,
-                time_to=campaign.time_to,
-                categories=tuple(campaign.categories),
-                business_ids=tuple(b.pk for b in campaign.businesses.all()),
-                multiplier=campaign.multiplier,
-                bonus_points=campaign.bonus_points,
-                min_spend=campaign.min_spend,
-                cap_per_card_per_day=campaign.cap_per_card_per_day,
-            )
-        )
-    return rules
-
-
-def _awarded_today(card: Card, local_now: datetime) -> dict[int, int]:
-    """Campaign points already given to ``card`` today (local day), per campaign."""
-    start = datetime.combine(local_now.date(), time.min, local_now.tzinfo)
-    end = datetime.combine(local_now.date() + timedelta(days=1), time.min, local_now.tzinfo)
-    rows = (
-        Entry.objects.filter(
-            campaign__isnull=False,
-            transaction__card=card,
-            transaction__posted_at__gte=start,
-            transaction__posted_at__lt=end,
-        )
-        .values("campaign")
-        .annotate(points=Sum("points"))
+def till_movement(
+    business: Business,
+    kind: str,
+    card: str,
+    *,
+    amount: Decimal | None = None,
+    points: int | None = None,
+    key: str | None = None,
+    by=None,
+    terminal=None,
+    now: datetime | None = None,
+    program: Program | None = None,
+) -> dict:
+    """Earn points on a purchase of ``amount`` euro, or redeem ``points`` as a discount
+    of points × point value, with the card numbered ``card`` at ``business``'s till (see
+    ``till`` and ``earning`` for the rules). ``program`` is the card's, when known."""
+    request = till.TillRequest(
+        business=business,
+        kind=kind,
+        card=card,
+        amount=amount,
+        points=points,
+        key=key or "",
+        terminal_id=terminal.pk if terminal else None,
+        by_id=by.pk if by else None,
+        now=now,
     )
-    return {row["campaign"]: -row["points"] for row in rows}
+    return till.post(request, program.pk if program else None)
 
 
-def earn(
-    card: Card,
-    business: Business,
-    amount: Decimal | None,
-    *,
-    key: str | None = None,
-    by=None,
-    terminal=None,
-    now: datetime | None = None,
-) -> dict:
-    """Give the points a purchase earns at ``business`` (see ``earning`` for the rules)."""
-    program = card.program
-    amount = validate_amount(program, amount)
-    request = {"op": "earn", "card": card.number, "amount": str(amount)}
-
-    def run(fields: dict) -> LedgerTransaction:
-        moment = now or timezone.now()
-        local_now = ledger.local_time(program, moment)
-        account = ledger.lock_card_account(card)
-        _require_usable(card, business)
-        _check_programme_running(program, local_now.date())
-        rules = earning_rules(program)
-        # The per-day sum only matters when some campaign caps what a card gets in a day.
-        capped = any(rule.cap_per_card_per_day is not None for rule in rules.campaigns)
-        result = earning.evaluate(
-            amount=amount,
-            earn_rate=program.earn_rate,
-            merchant_multiplier=rules.multipliers.get(business.pk),
-            campaigns=rules.campaigns,
-            when=local_now,
-            business_id=business.pk,
-            category=business.category,
-            already_awarded_today=_awarded_today(card, local_now) if capped else {},
-        )
-        expires_on = ledger.expiry_date(local_now.date(), program.expiry_months)
-        promotion = (
-            ledger.system_account(program, Account.Kind.PROMOTION)
-            if result.campaign_points
-            else None
-        )
-        legs = [
-            Leg(account, result.total, expires_on=expires_on),
-            Leg(
-                ledger.system_account(program, Account.Kind.MERCHANT_ISSUED, business),
-                -result.merchant_points,
-            ),
-        ] + [
-            Leg(promotion, -points, campaign_id=campaign_id)
-            for campaign_id, points in result.campaign_points.items()
-        ]
-        tx = ledger.post(
-            program=program,
-            kind=Kind.EARN,
-            card=card,
-            legs=legs,
-            posted_at=moment,
-            business=business,
-            amount=amount,
-            applied_rules=result.applied_rules,
-            created_by=by,
-            terminal=terminal,
-            respond=_answer_for(account),
-            **fields,
-        )
-        return tx
-
-    tx, _replayed = _once(till_scope(business), key, request, run)
-    return answer(tx)
+def earn(card: Card, business: Business, amount: Decimal | None, **options) -> dict:
+    """Give the points a purchase of ``amount`` euro earns at ``business``."""
+    return till_movement(
+        business, Kind.EARN, card.number, amount=amount, program=card.program, **options
+    )
 
 
-def redeem(
-    card: Card,
-    business: Business,
-    points: int | None,
-    *,
-    key: str | None = None,
-    by=None,
-    terminal=None,
-    now: datetime | None = None,
-) -> dict:
+def redeem(card: Card, business: Business, points: int | None, **options) -> dict:
     """Take ``points`` off the card as a discount of points × point value at ``business``."""
-    program = card.program
-    if points is None or points <= 0:
-        raise Invalid(_("Give a number of points above zero."), field="points")
-    if points < program.min_redemption:
-        raise Invalid(
-            _("At least %(points)s points per redemption.") % {"points": program.min_redemption},
-            code="below_minimum_redemption",
-            field="points",
-        )
-    request = {"op": "redeem", "card": card.number, "points": points}
-
-    def run(fields: dict) -> LedgerTransaction:
-        moment = now or timezone.now()
-        account = ledger.lock_card_account(card)
-        _require_usable(card, business)
-        _check_programme_running(program, ledger.local_time(program, moment).date())
-        if account.balance < points:
-            raise InsufficientPoints(
-                _("The card holds %(balance)s points.") % {"balance": account.balance}
-            )
-        legs = [
-            Leg(account, -points),
-            Leg(ledger.system_account(program, Account.Kind.MERCHANT_REDEEMED, business), points),
-        ]
-        tx = ledger.post(
-            program=program,
-            kind=Kind.REDEEM,
-            card=card,
-            legs=legs,
-            posted_at=moment,
-            business=business,
-            applied_rules=[],
-            created_by=by,
-            terminal=terminal,
-            respond=_answer_for(account),
-            **fields,
-        )
-        return tx
-
-    tx, _replayed = _once(till_scope(business), key, request, run)
-    return answer(tx)
+    return till_movement(
+        business, Kind.REDEEM, card.number, points=points, program=card.program, **options
+    )
 
 
 def reverse(

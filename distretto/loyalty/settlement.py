@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from distretto.core.errors import Conflict, Invalid
 from distretto.loyalty import ledger
+from distretto.loyalty.ledger import money
 from distretto.loyalty.models import Account, Entry, Program, SettlementPeriod
-from distretto.loyalty.services import money
 from distretto.territory.models import Business
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
