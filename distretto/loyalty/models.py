@@ -274,7 +274,11 @@ class LedgerTransaction(models.Model):
         TRANSFER = "transfer", _("Transfer to a replacement card")
         GRANT = "grant", _("Reward")
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="transactions")
+    # Looked up by programme and period together (``loyalty_tx_period``), which also
+    # serves the programme alone: no index of their own, one write fewer per movement.
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="transactions", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="transactions")
     business = models.ForeignKey(
@@ -292,7 +296,7 @@ class LedgerTransaction(models.Model):
     source = models.CharField(_("source"), max_length=40, blank=True)
     reference = models.CharField(_("reference"), max_length=120, blank=True)
     posted_at = models.DateTimeField(_("posted at"), db_index=True)
-    period = models.CharField(_("period"), max_length=7, db_index=True)  # YYYY-MM, local
+    period = models.CharField(_("period"), max_length=7)  # YYYY-MM, local
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
