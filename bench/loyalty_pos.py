@@ -11,8 +11,10 @@ ratio. After the run every accepted posting is checked against the ledger: none
 lost, none duplicated. Without PostgreSQL the HTTP run uses a temporary SQLite file
 and the pgbench comparison is skipped with the reason printed.
 
-The server is one uvicorn process per core (``WORKERS``), each on its own port, and
-the tills take them in turn, as the reverse proxy of a deployment would spread them.
+The server is the whole application (``distretto.asgi``), so the tills' requests are
+answered by its fast path (``loyalty/fastpath.py``) as in a deployment. It runs as one
+uvicorn process per core (``WORKERS``), each on its own port, and the tills take them
+in turn, as the reverse proxy of a deployment would spread them.
 (With ``uvicorn --workers`` sharing one socket, the kernel gave all eight keep-alive
 connections of the 8-client run to the same worker: one core measured, not two.)
 """

@@ -11,10 +11,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "distretto.settings")
 # warns on each one. The files are small and cached by clients: the warning is noise.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
 application = get_asgi_application()
-# The signage player's manifest and event stream skip Django's request machinery.
+# The signage player's manifest and event stream, and the POS tills' movements, skip
+# Django's request machinery.
+from distretto.loyalty.fastpath import TillFastPath  # noqa: E402 - needs Django set up
 from distretto.signage.fastpath import PlayerFastPath  # noqa: E402 - needs Django set up
 
-application = PlayerFastPath(application)
+application = PlayerFastPath(TillFastPath(application))
 # Everything loaded so far lives as long as the process: keep it out of the garbage
 # collector's full passes, which otherwise stall every open signage stream at once.
 gc.freeze()

@@ -124,6 +124,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": 10,
         }
     }
+# The POS till's fast path (loyalty/fastpath.py) posts on the event loop through a pool
+# of its own, per worker process: this many connections at most.
+LOYALTY_TILL_POOL_SIZE = int(os.environ.get("LOYALTY_TILL_POOL_SIZE", "4"))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

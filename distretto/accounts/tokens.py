@@ -119,6 +119,20 @@ def authenticate(raw_token: str) -> ApiToken | None:
     return token
 
 
+def cached_terminal(raw_token: str) -> ApiToken | None:
+    """The terminal token for ``raw_token`` if this worker may trust it without the
+    database: kept in the cache, still active, and its last use recorded within
+    ``LAST_USED_RESOLUTION``. None means: ask ``authenticate``."""
+    if not raw_token.startswith(f"{TOKEN_PREFIX}_"):
+        return None
+    token = _cached_terminal_token(digest(raw_token))
+    if token is None or not token.is_active:
+        return None
+    if token.last_used_at is None or timezone.now() - token.last_used_at > LAST_USED_RESOLUTION:
+        return None
+    return token
+
+
 def active_at(now: datetime) -> Q:
     """``ApiToken.is_active`` as a query condition, for checking many tokens at once."""
     return Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
