@@ -102,3 +102,13 @@ def test_what_was_read_before_a_change_elsewhere_is_not_kept(django_capture_on_c
         assert cache.fresh("rules", 999_999, lambda: "old") == "old"
         cache.forget(999_999)  # another thread's change to the programme commits meanwhile
     assert cache.fresh("rules", 999_999, lambda: "new") == "new"
+
+
+def test_what_a_change_made_during_the_read_is_not_kept(django_capture_on_commit_callbacks):
+    def read_while_changed() -> str:
+        cache.forget(999_998)  # another thread's change commits while this one reads
+        return "old"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert cache.fresh("rules", 999_998, read_while_changed) == "old"
+    assert cache.fresh("rules", 999_998, lambda: "new") == "new"
