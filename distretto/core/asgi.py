@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
+ASGIApp = Callable[[dict, Receive, Send], Awaitable[None]]
 
 # Django's SecurityMiddleware and XFrameOptionsMiddleware defaults, as on every answer.
 COMMON_HEADERS = [

@@ -9,8 +9,10 @@ bodies and error envelope. The handler stays the reference and serves every requ
 the fast path does not take:
 
 - another method or path, or a query string (``?business=`` is for people);
+- a Host that ``ALLOWED_HOSTS`` refuses, or a repeated header;
 - no terminal token with write scope: a person's token or session, a display's, a
-  revoked, expired or unknown token, a read-only terminal token;
+  revoked, expired or unknown token, a read-only terminal token (or the database could
+  not be asked about the token);
 - a body over ``BODY_LIMIT`` bytes, not JSON, or not a valid ``TransactionIn`` (the
   400 and 422 answers are Django's own).
 
@@ -25,6 +27,11 @@ How it answers:
   process), one call of ``loyalty_till_post`` each; a programme's setting that the
   worker does not keep is read in a worker thread. On SQLite the whole movement runs
   in a worker thread, as in Django.
+- **Waits**: a till is told to try again (503 ``unavailable`` with Retry-After; the
+  movement was not written, or a retry with its key replays it) when no connection is
+  free within ``WAIT_S``, a card's lock or a statement takes too long
+  (``LOCK_TIMEOUT_MS``, ``STATEMENT_TIMEOUT_MS``), or the connection is lost. Django
+  would keep the till waiting, or answer 500.
 - **Language**: messages follow the language cookie or Accept-Language, as
   LocaleMiddleware, which also sets Content-Language and Vary.
 - **Logging**: one ``request`` line per request, as RequestLogMiddleware.
@@ -38,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cache, lru_cache
 from types import SimpleNamespace
 from typing import TypeVar
@@ -49,16 +56,18 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, connections
 from django.http.cookie import parse_cookie
+from django.http.request import split_domain_port, validate_host
 from django.utils import translation
 from django.utils.translation import gettext as _
+from psycopg import AsyncConnection, IntegrityError, OperationalError
 from psycopg.conninfo import make_conninfo
-from psycopg.errors import UniqueViolation
+from psycopg.errors import LockNotAvailable, QueryCanceled
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken
 from distretto.core import asgi
-from distretto.core.asgi import COMMON_HEADERS, JSON_CONTENT, Receive, Send
+from distretto.core.asgi import COMMON_HEADERS, JSON_CONTENT, ASGIApp, Receive, Send
 from distretto.core.errors import DomainError
 from distretto.core.middleware import log_request
 from distretto.loyalty import till
@@ -68,6 +77,11 @@ log = logging.getLogger("distretto.api")
 
 PATH = "/api/v1/loyalty/transactions"
 BODY_LIMIT = 16 * 1024  # a till's request is about 100 bytes
+# How long a till waits for a connection, a row lock and a statement before it is told
+# to try again (503): a movement takes milliseconds, a till's customer is waiting.
+WAIT_S = 10.0
+LOCK_TIMEOUT_MS = 5_000
+STATEMENT_TIMEOUT_MS = 10_000
 # OPTIONS of Django's PostgreSQL backend that are not libpq connection parameters.
 DJANGO_OPTIONS = {"pool", "isolation_level", "server_side_binding", "assume_role"}
 
@@ -77,7 +91,7 @@ T = TypeVar("T")
 class TillFastPath:
     """ASGI middleware: the tills' movements; the rest to ``app``."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
@@ -95,8 +109,11 @@ class TillFastPath:
 
     async def handle(self, scope: dict, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        headers = dict(scope["headers"])  # lower-case names; the last of repeated ones
-        token = await terminal_token(asgi.bearer(headers.get(b"authorization", b"")))
+        headers = dict(scope["headers"])  # lower-case names
+        token = None
+        # A repeated header, or a Host that Django would refuse: Django says what it means.
+        if len(headers) == len(scope["headers"]) and allowed_host(headers.get(b"host", b"")):
+            token = await terminal_token(asgi.bearer(headers.get(b"authorization", b"")))
         if token is None:
             await self.app(scope, receive, send)
             return
@@ -141,7 +158,7 @@ async def lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def in_thread(function: Callable[..., T]) -> Callable[..., asyncio.Future[T]]:
+def in_thread(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
     """``function`` run in a worker thread on Django's connection, closed afterwards
     (a pool thread, not a request: it keeps no connection open)."""
 
@@ -162,13 +179,30 @@ def _active_terminal(raw_token: str) -> ApiToken | None:
 
 
 async def terminal_token(raw_token: str) -> ApiToken | None:
-    """The active terminal token with write scope behind ``raw_token``, or None."""
+    """The active terminal token with write scope behind ``raw_token``, or None (also
+    when the database cannot be asked: then Django answers the request)."""
     if not raw_token.startswith(f"{tokens.TOKEN_PREFIX}_"):
         return None
-    token = tokens.cached_terminal(raw_token) or await in_thread(_active_terminal)(raw_token)
+    token = tokens.cached_terminal(raw_token)
+    if token is None:
+        try:
+            token = await in_thread(_active_terminal)(raw_token)
+        except Exception:
+            log.warning("till token check failed; handed to Django", exc_info=True)
+            return None
     if token is None or token.scope != ApiToken.Scope.WRITE:
         return None
     return token
+
+
+@lru_cache(maxsize=64)
+def allowed_host(host: bytes) -> bool:
+    """Whether Django would accept this Host header (``HttpRequest.get_host``)."""
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    domain, _port = split_domain_port(host.decode("latin-1"))
+    return bool(domain) and validate_host(domain, allowed)
 
 
 def transaction_in(body: bytes | None) -> TransactionIn | None:
@@ -204,7 +238,10 @@ async def answered(request: till.TillRequest) -> tuple[int, dict]:
         return 201, await in_thread(till.post)(request)
     except DomainError as refused:
         return refused.status, refused.as_dict()
-    except PoolTimeout:
+    except (TimeoutError, PoolTimeout, QueryCanceled, LockNotAvailable, OperationalError):
+        # No connection in time, a statement or lock over its time, a connection lost:
+        # the movement was not written, or it was and a retry with its key replays it.
+        log.warning("till movement not answered", exc_info=True)
         message = _("The service is busy: try again in a moment.")
         return 503, {"error": {"code": "unavailable", "message": message, "field": None}}
     except Exception:
@@ -233,14 +270,22 @@ class Database:
         self.turns: asyncio.Semaphore | None = None
 
     async def post(self, plan: till.Plan) -> till.Outcome:
-        """One call of ``loyalty_till_post`` for ``plan``, a transaction of its own."""
+        """One call of ``loyalty_till_post`` for ``plan``, a transaction of its own.
+        Raises ``TimeoutError`` if no connection is free within ``WAIT_S``."""
         pool = await self._pool()
-        async with self.turns, pool.connection() as conn:
-            try:
+        if self.turns.locked():
+            async with asyncio.timeout(WAIT_S):
+                await self.turns.acquire()
+        else:
+            await self.turns.acquire()
+        try:
+            async with pool.connection() as conn:
                 cursor = await conn.execute(till.CALL, plan.arguments())
                 return till.Outcome(*await cursor.fetchone())
-            except UniqueViolation:  # the key's row was committed by a concurrent request
-                return till.Outcome("again")
+        except IntegrityError as error:
+            return till.integrity_outcome(error, error)
+        finally:
+            self.turns.release()
 
     async def _pool(self) -> AsyncConnectionPool:
         loop = asyncio.get_running_loop()
@@ -255,8 +300,9 @@ class Database:
             min_size=1,
             max_size=settings.LOYALTY_TILL_POOL_SIZE,
             kwargs={"autocommit": True},
+            configure=_limit_waits,
             name="loyalty-till",
-            timeout=10,
+            timeout=WAIT_S,
             open=False,
         )
         await pool.open()
@@ -268,6 +314,12 @@ class Database:
             pool = await self.opening
             self.loop = self.opening = self.turns = None
             await pool.close()
+
+
+async def _limit_waits(conn: AsyncConnection) -> None:
+    """A till waits for a busy card's lock, or a slow statement, this long at most."""
+    await conn.execute(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+    await conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
 
 
 database = Database()

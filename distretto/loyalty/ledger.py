@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from distretto.core.errors import Conflict
+from distretto.core.errors import Conflict, Invalid
 from distretto.loyalty import cache
 from distretto.loyalty.models import Account, Card, Entry, LedgerTransaction, Program
 
@@ -48,6 +48,19 @@ _ENTRY_FIELDS = [
     Entry._meta.get_field(name)
     for name in ("transaction", "account", "points", "expires_on", "campaign")
 ]
+
+
+# The most points one movement may move: far beyond any purchase or prize (10 million
+# euro at a cent a point), and well inside the 64-bit columns that hold them.
+MAX_POINTS = 1_000_000_000
+
+
+def check_points_limit(points: int) -> None:
+    if abs(points) > MAX_POINTS:
+        raise Invalid(
+            _("At most %(points)s points in one movement.") % {"points": MAX_POINTS},
+            field="points",
+        )
 
 
 class InsufficientPoints(Conflict):

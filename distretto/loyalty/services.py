@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
@@ -34,6 +35,11 @@ from distretto.loyalty.models import (
     Program,
 )
 from distretto.territory.models import Business
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from distretto.accounts.models import ApiToken
 
 CARD_TOKEN_PREFIX = "lcw"
 Kind = LedgerTransaction.Kind
@@ -254,7 +260,7 @@ def _once(
     if it was for another request); with none, the error stands.
     """
     key = key or ""
-    if len(key) > 120:
+    if len(key) > till.KEY_LENGTH:
         raise Invalid(_("The Idempotency-Key is too long."), field="Idempotency-Key")
     print_ = ledger.fingerprint(request)
     fields = {"idempotency_scope": scope, "idempotency_key": key, "request_fingerprint": print_}
@@ -298,14 +304,9 @@ def _answer_for(account: Account) -> Callable[[LedgerTransaction], dict]:
     return lambda tx: transaction_answer(tx, account.balance)
 
 
-def _require_usable(card: Card, business: Business | None = None) -> None:
+def _require_usable(card: Card) -> None:
     if card.status != Card.Status.ACTIVE:
-        raise Conflict(
-            _("The card is %(status)s.") % {"status": card.get_status_display().lower()},
-            code="card_blocked",
-        )
-    if business is not None and business.district_id != card.program.district_id:
-        raise NotFound(_("No card with this number."), code="card_not_found", field="card")
+        raise till.card_blocked(card.status)
 
 
 def till_movement(
@@ -316,8 +317,8 @@ def till_movement(
     amount: Decimal | None = None,
     points: int | None = None,
     key: str | None = None,
-    by=None,
-    terminal=None,
+    by: AbstractBaseUser | None = None,
+    terminal: ApiToken | None = None,
     now: datetime | None = None,
     program: Program | None = None,
 ) -> dict:
@@ -338,17 +339,51 @@ def till_movement(
     return till.post(request, program.pk if program else None)
 
 
-def earn(card: Card, business: Business, amount: Decimal | None, **options) -> dict:
+def earn(
+    card: Card,
+    business: Business,
+    amount: Decimal | None,
+    *,
+    key: str | None = None,
+    by: AbstractBaseUser | None = None,
+    terminal: ApiToken | None = None,
+    now: datetime | None = None,
+) -> dict:
     """Give the points a purchase of ``amount`` euro earns at ``business``."""
     return till_movement(
-        business, Kind.EARN, card.number, amount=amount, program=card.program, **options
+        business,
+        Kind.EARN,
+        card.number,
+        amount=amount,
+        key=key,
+        by=by,
+        terminal=terminal,
+        now=now,
+        program=card.program,
     )
 
 
-def redeem(card: Card, business: Business, points: int | None, **options) -> dict:
+def redeem(
+    card: Card,
+    business: Business,
+    points: int | None,
+    *,
+    key: str | None = None,
+    by: AbstractBaseUser | None = None,
+    terminal: ApiToken | None = None,
+    now: datetime | None = None,
+) -> dict:
     """Take ``points`` off the card as a discount of points × point value at ``business``."""
     return till_movement(
-        business, Kind.REDEEM, card.number, points=points, program=card.program, **options
+        business,
+        Kind.REDEEM,
+        card.number,
+        points=points,
+        key=key,
+        by=by,
+        terminal=terminal,
+        now=now,
+        program=card.program,
     )
 
 
@@ -424,6 +459,7 @@ def adjust(
         raise Invalid(_("An adjustment needs a reason."), field="reason")
     if not points:
         raise Invalid(_("Give a number of points other than zero."), field="points")
+    ledger.check_points_limit(points)
     request = {"op": "adjust", "card": card.number, "points": points, "reason": reason}
 
     def run(fields: dict) -> LedgerTransaction:
@@ -484,6 +520,7 @@ def grant_points(
     """
     if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise Invalid(_("Give a number of points above zero."), field="points")
+    ledger.check_points_limit(points)
     if not source or len(source) > 40:
         raise Invalid(_("Give the source, at most 40 characters."), field="source")
     if len(reference or "") > 120:

@@ -69,18 +69,6 @@ class EarningRules:
     campaigns: list[earning.CampaignRule]
 
 
-def earning_rules(program: Program) -> EarningRules:
-    """Read through the worker's short-lived cache (see ``cache``)."""
-
-    def load() -> EarningRules:
-        multipliers = MerchantRate.objects.filter(program=program).values_list(
-            "business_id", "multiplier"
-        )
-        return EarningRules(dict(multipliers), _campaign_rules(program))
-
-    return cache.fresh("rules", program.pk, load)
-
-
 def _campaign_rules(program: Program) -> list[earning.CampaignRule]:
     rules = []
     for campaign in program.campaigns.filter(active=True).prefetch_related("businesses"):
@@ -120,14 +108,20 @@ def _setting_key(business: Business) -> str:
     return f"till:{business.pk}"
 
 
-def setting_for(program_id: int, business: Business) -> Setting:
-    """The programme's setting at ``business``, through the worker's cache (``cache``)."""
+def setting_for(program_id: int, business: Business) -> Setting | None:
+    """The programme's setting at ``business``, through the worker's cache (``cache``);
+    None if there is no such programme."""
 
-    def load() -> Setting:
-        program = Program.objects.select_related("district").get(pk=program_id)
+    def load() -> Setting | None:
+        program = Program.objects.select_related("district").filter(pk=program_id).first()
+        if program is None:
+            return None
+        multipliers = MerchantRate.objects.filter(program=program).values_list(
+            "business_id", "multiplier"
+        )
         return Setting(
             program=program,
-            rules=earning_rules(program),
+            rules=EarningRules(dict(multipliers), _campaign_rules(program)),
             issued=ledger.system_account(program, Account.Kind.MERCHANT_ISSUED, business),
             redeemed=ledger.system_account(program, Account.Kind.MERCHANT_REDEEMED, business),
             promotion=ledger.system_account(program, Account.Kind.PROMOTION),
@@ -203,9 +197,10 @@ class Plan:
     response: dict  # the answer but its id; the database adds the balance
 
     def arguments(self) -> list:
-        """The arguments of ``loyalty_till_post``, in its order (see ``CALL``). An array
-        that would hold only NULLs or nothing is NULL: the function reads it the same,
-        and the driver converts it for nothing."""
+        """The arguments of ``loyalty_till_post``, in its order (see ``CALL``). The legs'
+        campaigns and the capped campaigns with their sums are NULL rather than arrays
+        of only NULLs or of nothing: the function reads them the same, and the driver
+        converts nothing."""
         campaigns = [leg.campaign_id for leg in self.legs]
         return [
             self.number,
@@ -306,6 +301,7 @@ def validate_amount(program: Program, amount: Decimal | None) -> Decimal:
 def validate_points(program: Program, points: int | None) -> int:
     if points is None or points <= 0:
         raise Invalid(_("Give a number of points above zero."), field="points")
+    ledger.check_points_limit(points)
     if points < program.min_redemption:
         raise Invalid(
             _("At least %(points)s points per redemption.") % {"points": program.min_redemption},
@@ -351,6 +347,8 @@ def make_plan(
         "fingerprint": fingerprint,
     }
     if setting is None:
+        # Only asks which programme the card is in: no key, so that a request refused by
+        # its programme's rules is refused as such even when its key was used before.
         return Plan(
             program_id=None,
             card_points=0,
@@ -362,7 +360,7 @@ def make_plan(
             applied_rules=[],
             period="",
             response={},
-            **fields,
+            **(fields | {"key": ""}),
         )
     program = setting.program
     if request.kind == Kind.EARN:
@@ -435,10 +433,11 @@ def make_plan(
 
 def movement(
     request: TillRequest, program_id: int | None = None
-) -> Generator[SettingNeeded | Plan, Setting | Outcome, dict]:
+) -> Generator[SettingNeeded | Plan, Setting | Outcome | None, dict]:
     """The steps of ``request`` (see the module): yields a ``SettingNeeded`` to be sent
-    the ``Setting``, or a ``Plan`` to be sent its ``Outcome``; returns the answer or
-    raises the refusal. ``program_id`` is the card's programme if the caller knows it."""
+    the ``Setting`` (None if the programme is gone), or a ``Plan`` to be sent its
+    ``Outcome``; returns the answer or raises the refusal. ``program_id`` is the card's
+    programme if the caller knows it."""
     number = cardnumbers.parse(request.card)
     if len(request.key) > KEY_LENGTH:
         raise Invalid(_("The Idempotency-Key is too long."), field="Idempotency-Key")
@@ -449,6 +448,9 @@ def movement(
     awarded: dict[int, int] = {}
     for _attempt in range(ATTEMPTS):
         setting = None if program_id is None else (yield SettingNeeded(program_id))
+        if setting is None:  # not known, or the guess names a programme that has gone
+            _district_programs.pop(district_id, None)
+            program_id = None
         try:
             plan = make_plan(request, number, setting, awarded, now)
         except Invalid:
@@ -467,11 +469,19 @@ def movement(
                 _district_programs[district_id] = program_id
             case "recompute":
                 awarded = dict(zip(plan.capped, json.loads(outcome.detail), strict=True))
+            case "stale":
+                cache.forget(plan.program_id)
             case "again":
                 pass
             case _:
                 raise refusal(plan, outcome)
     raise Conflict(_("The card is busy: try again."), code="card_busy")
+
+
+def card_blocked(status: str) -> Conflict:
+    """The refusal of a card that is not active (blocked, lost or replaced)."""
+    label = str(Card.Status(status).label).lower()
+    return Conflict(_("The card is %(status)s.") % {"status": label}, code="card_blocked")
 
 
 def refusal(plan: Plan, outcome: Outcome) -> DomainError:
@@ -485,11 +495,7 @@ def refusal(plan: Plan, outcome: Outcome) -> DomainError:
         case "card_not_found":
             return NotFound(_("No card with this number."), code="card_not_found", field="card")
         case "card_blocked":
-            status = Card.Status(json.loads(outcome.detail)).label
-            return Conflict(
-                _("The card is %(status)s.") % {"status": str(status).lower()},
-                code="card_blocked",
-            )
+            return card_blocked(json.loads(outcome.detail))
         case "program_not_running":
             return Conflict(_("The programme is not running."), code="program_not_running")
         case "insufficient_points":
@@ -536,8 +542,8 @@ def post_in_postgres(plan: Plan) -> Outcome:
         with connection.cursor() as cursor:
             cursor.execute(CALL, plan.arguments())
             return Outcome(*cursor.fetchone())
-    except IntegrityError:  # the key's row was committed by a concurrent request
-        return Outcome("again")
+    except IntegrityError as error:
+        return integrity_outcome(error.__cause__, error)
 
 
 def post_in_python(plan: Plan) -> Outcome:
@@ -547,12 +553,33 @@ def post_in_python(plan: Plan) -> Outcome:
     try:
         with transaction.atomic():
             return _post_in_python(plan)
-    except IntegrityError:
-        return Outcome("again")
+    except IntegrityError as error:
+        return integrity_outcome(error.__cause__, error)
     except Conflict as refused:
         if refused.code != "period_closed":
             raise
         return Outcome("period_closed")
+
+
+KEY_CONSTRAINT = "loyalty_idempotency_unique"
+
+
+def integrity_outcome(cause: BaseException | None, error: Exception) -> Outcome:
+    """What the database's refusal ``cause`` (psycopg's or sqlite3's) of a plan's writes
+    means: ``again`` when the idempotency key's row was committed by a concurrent
+    request meanwhile, ``stale`` when a row the plan names (a campaign, an account)
+    has gone since the worker kept it. Anything else is raised as ``error``."""
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate == "23505" and cause.diag.constraint_name == KEY_CONSTRAINT:
+        return Outcome("again")
+    if sqlstate == "23503":  # foreign_key_violation
+        return Outcome("stale")
+    message = str(cause) if sqlstate is None else ""  # SQLite names columns, not constraints
+    if message.startswith("UNIQUE constraint failed") and "idempotency_key" in message:
+        return Outcome("again")
+    if message.startswith("FOREIGN KEY constraint failed"):
+        return Outcome("stale")
+    raise error
 
 
 def _post_in_python(plan: Plan) -> Outcome:

@@ -10,7 +10,14 @@ import pytest
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken
 from distretto.loyalty import services
+from distretto.loyalty.till import _district_programs
 from distretto.testing import ApiClient
+
+
+@pytest.fixture(autouse=True)
+def _no_programme_guesses():
+    """Each test starts as a new worker does: no district's programme guessed yet."""
+    _district_programs.clear()
 
 
 @pytest.fixture

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import httpx
 import pytest
 from django.core.asgi import get_asgi_application
+from django.db import connection
 
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken
 from distretto.loyalty import cardnumbers, fastpath, services
 from distretto.loyalty.fastpath import TillFastPath
-from distretto.loyalty.models import LedgerTransaction
+from distretto.loyalty.models import Campaign, LedgerTransaction
 from distretto.testing import ApiClient, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -175,17 +177,20 @@ def test_the_fast_path_answers_every_case_as_the_ninja_handler(actors, program, 
         (with_points, {"kind": "earn", "amount": "23.59"}, "k1", {}),
         (with_points, {"kind": "earn", "amount": "23.59"}, "k1", {}),  # replay
         (with_points, {"kind": "earn", "amount": "24.00"}, "k1", {}),  # same key, other body
+        (with_points, {"kind": "earn", "amount": "5000.01"}, "k1", {}),  # and refused by its rules
         (with_points, {"kind": "redeem", "points": 300}, "k2", {}),
         (with_points, {"kind": "redeem", "points": 99}, None, {}),  # below the minimum
         (with_points, {"kind": "redeem", "points": 5000}, "k3", {}),  # more than it holds
         (with_points, {"kind": "redeem", "points": 5000}, "k3", {"Accept-Language": "en"}),
         (with_points, {"kind": "redeem", "points": "many"}, None, {}),  # not an integer
+        (with_points, {"kind": "redeem", "points": 10**19}, None, {}),  # beyond any column
         (with_points, {"kind": "earn", "amount": "12.345"}, None, {}),
         (with_points, {"kind": "earn", "amount": "5000.01"}, None, {}),
         (with_points, {"kind": "earn", "amount": "NaN"}, None, {}),
         (with_points, {"kind": "earn"}, None, {}),
         (with_points, {"kind": "gift", "points": 5}, None, {}),
         (with_points, {"kind": "earn", "amount": 9.5}, None, {}),
+        (with_points, {"kind": "earn", "amount": "0.99"}, "k1", {}),  # same key, other body
         (empty, {"kind": "redeem", "points": 100}, "k4", {}),
         (empty, {"kind": "earn", "amount": "0.99"}, None, {}),  # no whole point
         (blocked, {"kind": "earn", "amount": "10.00"}, None, {"Accept-Language": "en"}),
@@ -198,10 +203,13 @@ def test_the_fast_path_answers_every_case_as_the_ninja_handler(actors, program, 
     for index, (twins, body, key, more) in enumerate(cases):
         numbers = [card if isinstance(card, str) else card.number for card in twins]
         extra = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in more.items()}
-        if key:
-            extra["HTTP_IDEMPOTENCY_KEY"] = f"handler-{key}" if len(key) < 100 else key
+        # Each path its own keys (both post for the same shop), but a too long one as is.
+        handler_key, fast_key = (key, key) if key and len(key) > 100 else (None, None)
+        if key and handler_key is None:
+            handler_key, fast_key = f"handler-{key}", f"fast-{key}"
+        if handler_key:
+            extra["HTTP_IDEMPOTENCY_KEY"] = handler_key
         expected = reference.post(PATH, {"card": numbers[0], **body}, **extra)
-        fast_key = f"fast-{key}" if key and len(key) < 100 else key
         (answer,) = serve(
             ("POST", PATH, headers_of(token, fast_key, **more), {"card": numbers[1], **body})
         )
@@ -295,3 +303,93 @@ def test_the_lifespan_is_answered_and_closes_the_pool(actors, card, serve):
     assert run_async(scenario) == [201]
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert fastpath.database.opening is None
+
+
+def test_a_key_first_used_through_the_handler_is_replayed_by_the_fast_path(
+    actors, card, serve, django_app
+):
+    token = terminal(actors.shop)
+    first = ApiClient(raw_token=token).post(PATH, earn_body(card), HTTP_IDEMPOTENCY_KEY="till-9")
+    again, other = serve(
+        ("POST", PATH, headers_of(token, "till-9"), earn_body(card)),
+        ("POST", PATH, headers_of(token, "till-9"), earn_body(card, "13.00")),
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_conflict"
+    assert django_app.seen == [] and LedgerTransaction.objects.count() == 1
+
+
+def test_a_refused_host_or_a_repeated_header_goes_to_django(actors, card, serve, django_app):
+    token = terminal(actors.shop)
+    elsewhere, repeated = serve(
+        ("POST", PATH, headers_of(token, Host="evil.example"), earn_body(card)),
+        (
+            "POST",
+            PATH,
+            [("Authorization", f"Bearer {token}"), ("Authorization", "Bearer dst_x_y")],
+            earn_body(card),
+        ),
+    )
+    assert elsewhere.status_code == 400  # Django's DisallowedHost
+    assert repeated.status_code == 401
+    assert len(django_app.seen) == 2
+    assert not LedgerTransaction.objects.exists()
+
+
+def test_a_campaign_gone_since_the_worker_kept_it_is_left_out(actors, program, card, serve):
+    token = terminal(actors.shop)
+
+    def through_fast_path(amount: str) -> dict:
+        return serve(("POST", PATH, headers_of(token), earn_body(card, amount)))[0].json()
+
+    def through_django(amount: str) -> dict:
+        return services.till_movement(actors.shop, "earn", card.number, amount=Decimal(amount))
+
+    for earn in (through_fast_path, through_django):
+        # The worker keeps the programme's rules with a campaign for purchases from 50 €
+        # (deletable: it has given no points yet) ...
+        campaign = Campaign.objects.create(
+            program=program,
+            name="Spesa grande",
+            starts_on=date(2000, 1, 1),
+            ends_on=date(2100, 1, 1),
+            bonus_points=40,
+            min_spend=Decimal("50.00"),
+        )
+        assert earn("10.00")["points"] == 10
+        # ... when another worker deletes the campaign (no signal reaches this one).
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM loyalty_campaign WHERE id = %s", [campaign.pk])
+        # 60 € earn 60 points, without the 40 of the campaign that is gone.
+        answer = earn("60.00")
+        assert (answer["points"], answer["applied_rules"]) == (
+            60,
+            [{"rule": "base", "rate": "1.00", "points": 60}],
+        )
+
+
+def test_a_till_told_to_try_again_when_no_connection_comes_in_time(
+    actors, card, serve, monkeypatch, settings
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass: on SQLite the movement runs in a thread")
+    token = terminal(actors.shop)
+    settings.LOYALTY_TILL_POOL_SIZE = 1
+    monkeypatch.setattr(fastpath, "WAIT_S", 0.2)
+    app = TillFastPath(Django())
+
+    async def scenario() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            try:
+                await http.post(PATH, headers=headers_of(token), json=earn_body(card))
+                await fastpath.database.turns.acquire()  # a long movement holds the only one
+                return await http.post(PATH, headers=headers_of(token), json=earn_body(card))
+            finally:
+                await fastpath.database.close()
+
+    busy = run_async(scenario)
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+    assert busy.json()["error"]["code"] == "unavailable"
+    assert services.balance_of(card) == 12  # the first one only

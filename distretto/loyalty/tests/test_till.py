@@ -5,6 +5,7 @@ outcome leads to, the card's programme found by the database, and, on PostgreSQL
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime
 from decimal import Decimal
 from unittest import mock
@@ -12,12 +13,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from distretto.core.errors import Conflict, DomainError, Invalid
-from distretto.loyalty import services, till
-from distretto.loyalty.models import Account, LedgerTransaction
+from distretto.loyalty import ledger, services, till
+from distretto.loyalty.models import (
+    Account,
+    Campaign,
+    LedgerTransaction,
+    Program,
+    SettlementPeriod,
+)
 from distretto.loyalty.till import Outcome, Plan, SettingNeeded, TillRequest
 
 pytestmark = pytest.mark.django_db
@@ -168,16 +175,56 @@ def test_a_refusal_by_the_guessed_programme_is_checked_against_the_cards(
     assert refused.value.code == "below_minimum_redemption"
 
 
+def test_a_guess_naming_a_programme_that_has_gone_is_dropped(actors, program, card):
+    till._district_programs[actors.district.pk] = 999_999  # e.g. a database restored
+    answer = services.till_movement(actors.shop, "earn", card.number, amount=Decimal("10"))
+    assert answer["points"] == 10
+    assert till._district_programs[actors.district.pk] == program.pk
+
+
+def test_more_points_than_any_movement_moves_are_422(actors, card_with_points):
+    too_many = ledger.MAX_POINTS + 1
+    for call in (
+        lambda: services.redeem(card_with_points, actors.shop, 10**19),
+        lambda: services.adjust(card_with_points, too_many, "Errore di battitura"),
+        lambda: services.adjust(card_with_points, -too_many, "Errore di battitura"),
+        lambda: services.grant_points(card_with_points, too_many, "checkins", "1", "k-1"),
+    ):
+        with pytest.raises(Invalid) as refused:
+            call()
+        assert refused.value.field == "points"
+    assert services.balance_of(card_with_points) == 1000
+
+
+def test_only_a_taken_key_or_a_row_gone_makes_the_plan_again():
+    def outcome_of(message: str) -> str:
+        return till.integrity_outcome(sqlite3.IntegrityError(message), ValueError()).outcome
+
+    assert outcome_of(
+        "UNIQUE constraint failed: loyalty_ledgertransaction.idempotency_scope,"
+        " loyalty_ledgertransaction.idempotency_key"
+    ) == ("again")
+    assert outcome_of("FOREIGN KEY constraint failed") == "stale"
+    with pytest.raises(ValueError):
+        outcome_of("CHECK constraint failed: loyalty_card_balance_not_negative")
+
+
 # --- PostgreSQL: the function and the Python steps agree ------------------------------------
 
+# Movements (earn cents or redeem points, with a key or none) on the twin cards, and the
+# changes of the world they meet: a card's status, the programme stopped, the month
+# closed, the till's card of a second programme of the district or of another district.
 steps_strategy = st.lists(
     st.one_of(
         st.tuples(st.just("earn"), st.integers(1, 20_000), st.sampled_from(["", "a", "b"])),
         st.tuples(st.just("redeem"), st.integers(1, 600), st.sampled_from(["", "a", "c"])),
-        st.tuples(st.just("status"), st.sampled_from(["active", "blocked"]), st.just("")),
+        st.tuples(st.just("status"), st.sampled_from(["active", "blocked", "lost"]), st.just("")),
+        st.tuples(st.just("running"), st.booleans(), st.just("")),
+        st.tuples(st.just("closed"), st.booleans(), st.just("")),
+        st.tuples(st.just("card"), st.sampled_from(["own", "second", "foreign"]), st.just("")),
     ),
     min_size=1,
-    max_size=12,
+    max_size=14,
 )
 
 
@@ -190,38 +237,86 @@ def outcome_of(call) -> tuple:
     return ("answer", *(value for name, value in answer.items() if name not in {"id", "card"}))
 
 
+@pytest.fixture
+def world(actors, program, second_program):
+    """A Saturday campaign capped per card and day (NOON is a Saturday), the twins'
+    sibling cards in a second programme, and a card of another district."""
+    Campaign.objects.create(
+        program=program,
+        name="Sabato in centro",
+        starts_on=NOON.date(),
+        ends_on=NOON.date(),
+        weekdays=[5],
+        multiplier=Decimal("2.00"),
+        cap_per_card_per_day=150,
+    )
+    foreign = services.create_program(
+        actors.foreign_shop.district,
+        {"name": "Carta Cuneo", "point_value": Decimal("0.01"), "earn_rate": Decimal("1")},
+    )
+    return {"second": second_program, "foreign": services.issue_card(foreign)[0]}
+
+
 @settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=steps_strategy)
-def test_postgresql_function_and_python_steps_agree(actors, program, steps):
+# Each refusal and each new plan at least once, whatever the random steps find:
+@example(steps=[("earn", 10_000, ""), ("earn", 10_000, "a"), ("earn", 10_000, "a")])  # cap
+@example(steps=[("earn", 30_000, ""), ("closed", True, ""), ("redeem", 100, "")])
+@example(steps=[("running", False, ""), ("earn", 1_000, ""), ("redeem", 100, "")])
+@example(steps=[("status", "lost", ""), ("earn", 1_000, ""), ("redeem", 700, "")])
+@example(
+    steps=[
+        ("card", "second", ""),
+        ("earn", 1_000, "b"),
+        ("card", "foreign", ""),
+        ("earn", 1_000, ""),
+    ]
+)
+def test_postgresql_function_and_python_steps_agree(actors, program, world, steps):
     if connection.vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass: elsewhere the Python steps are the only ones")
-    twins = [services.issue_card(program)[0] for _twin in range(2)]
+    Program.objects.filter(pk=program.pk).update(active=True)
+    SettlementPeriod.objects.filter(program=program).delete()
+    twins = {
+        "own": [services.issue_card(program)[0] for _twin in range(2)],
+        "second": [services.issue_card(world["second"])[0] for _twin in range(2)],
+        "foreign": [world["foreign"]] * 2,
+    }
+    used = "own"
     drivers = [till.post_in_python, till.post_in_postgres]
     for number, (kind, value, key) in enumerate(steps):
-        results = []
-        for card, driver in zip(twins, drivers, strict=True):
-            if kind == "status":
-                services.set_card_status(card, value)
-                continue
-            request = TillRequest(
-                business=actors.shop,
-                kind=kind,
-                card=card.number,
-                amount=Decimal(value) / 100 if kind == "earn" else None,
-                points=value if kind == "redeem" else None,
-                key=f"{card.pk}-{key}" if key else "",
-                now=NOON,
+        if kind == "running":
+            Program.objects.filter(pk=program.pk).update(active=value)
+        elif kind == "closed" and value:
+            SettlementPeriod.objects.get_or_create(
+                program=program, period="2026-03", defaults={"closed_at": NOON, "figures": {}}
             )
-
-            with mock.patch.object(till, "post_plan", driver):
-                results.append(outcome_of(lambda request=request: till.post(request)))
-        if results:
+        elif kind == "closed":
+            SettlementPeriod.objects.filter(program=program).delete()
+        elif kind == "card":
+            used = value
+        elif kind == "status":
+            for card in twins["own"]:
+                services.set_card_status(card, value)
+        else:
+            results = []
+            for card, driver in zip(twins[used], drivers, strict=True):
+                request = TillRequest(
+                    business=actors.shop,
+                    kind=kind,
+                    card=card.number,
+                    amount=Decimal(value) / 100 if kind == "earn" else None,
+                    points=value if kind == "redeem" else None,
+                    key=f"{card.pk}-{key}" if key else "",
+                    now=NOON,
+                )
+                with mock.patch.object(till, "post_plan", driver):
+                    results.append(outcome_of(lambda request=request: till.post(request)))
             assert results[0] == results[1], (number, kind, value, key)
-    balances = (
-        Account.objects.filter(card__in=twins).order_by("card").values_list("balance", flat=True)
-    )
-    assert len(set(balances)) == 1
+    for pair in twins.values():
+        balances = Account.objects.filter(card__in=pair).values_list("balance", flat=True)
+        assert len(set(balances)) == 1
