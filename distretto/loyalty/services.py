@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
@@ -339,51 +339,30 @@ def till_movement(
     return till.post(request, program.pk if program else None)
 
 
+class TillOptions(TypedDict, total=False):
+    """Who and when of a till movement, as ``till_movement`` takes them."""
+
+    key: str | None
+    by: AbstractBaseUser | None
+    terminal: ApiToken | None
+    now: datetime | None
+
+
 def earn(
-    card: Card,
-    business: Business,
-    amount: Decimal | None,
-    *,
-    key: str | None = None,
-    by: AbstractBaseUser | None = None,
-    terminal: ApiToken | None = None,
-    now: datetime | None = None,
+    card: Card, business: Business, amount: Decimal | None, **options: Unpack[TillOptions]
 ) -> dict:
     """Give the points a purchase of ``amount`` euro earns at ``business``."""
     return till_movement(
-        business,
-        Kind.EARN,
-        card.number,
-        amount=amount,
-        key=key,
-        by=by,
-        terminal=terminal,
-        now=now,
-        program=card.program,
+        business, Kind.EARN, card.number, amount=amount, program=card.program, **options
     )
 
 
 def redeem(
-    card: Card,
-    business: Business,
-    points: int | None,
-    *,
-    key: str | None = None,
-    by: AbstractBaseUser | None = None,
-    terminal: ApiToken | None = None,
-    now: datetime | None = None,
+    card: Card, business: Business, points: int | None, **options: Unpack[TillOptions]
 ) -> dict:
     """Take ``points`` off the card as a discount of points × point value at ``business``."""
     return till_movement(
-        business,
-        Kind.REDEEM,
-        card.number,
-        points=points,
-        key=key,
-        by=by,
-        terminal=terminal,
-        now=now,
-        program=card.program,
+        business, Kind.REDEEM, card.number, points=points, program=card.program, **options
     )
 
 
