@@ -27,11 +27,11 @@ How it answers:
   process), one call of ``loyalty_till_post`` each; a programme's setting that the
   worker does not keep is read in a worker thread. On SQLite the whole movement runs
   in a worker thread, as in Django.
-- **Waits**: a till is told to try again (503 ``unavailable`` with Retry-After; the
-  movement was not written, or a retry with its key replays it) when no connection is
-  free within ``WAIT_S``, a card's lock or a statement takes too long
-  (``LOCK_TIMEOUT_MS``, ``STATEMENT_TIMEOUT_MS``), or the connection is lost. Django
-  would keep the till waiting, or answer 500.
+- **Waits**: a till is told to try again (503 ``unavailable`` with Retry-After; nothing
+  was written) when no connection is free within ``WAIT_S`` or a card's lock or a
+  statement takes too long (``LOCK_TIMEOUT_MS``, ``STATEMENT_TIMEOUT_MS``), where Django
+  would keep it waiting. A connection lost mid-call may have written the movement: 503
+  if the request has an idempotency key (its retry replays), else 500.
 - **Language**: messages follow the language cookie or Accept-Language, as
   LocaleMiddleware, which also sets Content-Language and Vary.
 - **Logging**: one ``request`` line per request, as RequestLogMiddleware.
@@ -112,7 +112,7 @@ class TillFastPath:
         headers = dict(scope["headers"])  # lower-case names
         token = None
         # A repeated header, or a Host that Django would refuse: Django says what it means.
-        if len(headers) == len(scope["headers"]) and allowed_host(headers.get(b"host", b"")):
+        if len(headers) == len(scope["headers"]) and allowed_host(headers):
             token = await terminal_token(asgi.bearer(headers.get(b"authorization", b"")))
         if token is None:
             await self.app(scope, receive, send)
@@ -195,9 +195,11 @@ async def terminal_token(raw_token: str) -> ApiToken | None:
     return token
 
 
-@lru_cache(maxsize=64)
-def allowed_host(host: bytes) -> bool:
-    """Whether Django would accept this Host header (``HttpRequest.get_host``)."""
+def allowed_host(headers: dict[bytes, bytes]) -> bool:
+    """Whether Django would accept the request's host (``HttpRequest.get_host``)."""
+    host = headers.get(b"host", b"")
+    if settings.USE_X_FORWARDED_HOST and b"x-forwarded-host" in headers:
+        host = headers[b"x-forwarded-host"]
     allowed = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
@@ -238,16 +240,36 @@ async def answered(request: till.TillRequest) -> tuple[int, dict]:
         return 201, await in_thread(till.post)(request)
     except DomainError as refused:
         return refused.status, refused.as_dict()
-    except (TimeoutError, PoolTimeout, QueryCanceled, LockNotAvailable, OperationalError):
-        # No connection in time, a statement or lock over its time, a connection lost:
-        # the movement was not written, or it was and a retry with its key replays it.
-        log.warning("till movement not answered", exc_info=True)
-        message = _("The service is busy: try again in a moment.")
-        return 503, {"error": {"code": "unavailable", "message": message, "field": None}}
+    except (TimeoutError, PoolTimeout, QueryCanceled, LockNotAvailable):
+        # No connection in time, a lock or a statement over its time: nothing written.
+        log.warning("till movement not answered in time", exc_info=True)
+        return 503, unavailable()
+    except OperationalError:
+        # The connection was lost: the movement may have been written. Only a retry
+        # with its key is safe (it replays); without one, the till must check first.
+        log.exception("till connection lost", extra={"path": PATH})
+        if request.key:
+            return 503, unavailable()
+        return 500, INTERNAL_ERROR
     except Exception:
         log.exception("unhandled API error", extra={"path": PATH})
-        message = "Something went wrong on our side."
-        return 500, {"error": {"code": "internal_error", "message": message, "field": None}}
+        return 500, INTERNAL_ERROR
+
+
+def unavailable() -> dict:
+    """The 503 answer, built when sent: its message is in the request's language."""
+    message = _("The service is busy: try again in a moment.")
+    return {"error": {"code": "unavailable", "message": message, "field": None}}
+
+
+# As distretto/api.py's on_unexpected answers.
+INTERNAL_ERROR = {
+    "error": {
+        "code": "internal_error",
+        "message": "Something went wrong on our side.",
+        "field": None,
+    }
+}
 
 
 # --- PostgreSQL on the event loop -----------------------------------------------------------
@@ -273,19 +295,22 @@ class Database:
         """One call of ``loyalty_till_post`` for ``plan``, a transaction of its own.
         Raises ``TimeoutError`` if no connection is free within ``WAIT_S``."""
         pool = await self._pool()
-        if self.turns.locked():
-            async with asyncio.timeout(WAIT_S):
-                await self.turns.acquire()
-        else:
-            await self.turns.acquire()
+        turns = self.turns
+        async with asyncio.timeout(WAIT_S):  # a turn and a connection, together
+            await turns.acquire()
+            try:
+                conn = await pool.getconn()
+            except BaseException:
+                turns.release()
+                raise
         try:
-            async with pool.connection() as conn:
-                cursor = await conn.execute(till.CALL, plan.arguments())
-                return till.Outcome(*await cursor.fetchone())
+            cursor = await conn.execute(till.CALL, plan.arguments())
+            return till.Outcome(*await cursor.fetchone())
         except IntegrityError as error:
-            return till.integrity_outcome(error, error)
+            return till.integrity_outcome(error, error, plan)
         finally:
-            self.turns.release()
+            await pool.putconn(conn)
+            turns.release()
 
     async def _pool(self) -> AsyncConnectionPool:
         loop = asyncio.get_running_loop()

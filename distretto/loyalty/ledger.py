@@ -55,11 +55,12 @@ _ENTRY_FIELDS = [
 MAX_POINTS = 1_000_000_000
 
 
-def check_points_limit(points: int) -> None:
+def check_points_limit(points: int, field: str = "points") -> None:
+    """``Invalid`` (naming ``field``, what gave the points) beyond ``MAX_POINTS``."""
     if abs(points) > MAX_POINTS:
         raise Invalid(
             _("At most %(points)s points in one movement.") % {"points": MAX_POINTS},
-            field="points",
+            field=field,
         )
 
 

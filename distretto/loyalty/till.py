@@ -47,7 +47,15 @@ from django.utils.translation import gettext as _
 from distretto.core.errors import Conflict, DomainError, Invalid, NotFound
 from distretto.loyalty import cache, cardnumbers, earning, ledger
 from distretto.loyalty.ledger import InsufficientPoints, Leg, money
-from distretto.loyalty.models import Account, Card, Entry, LedgerTransaction, MerchantRate, Program
+from distretto.loyalty.models import (
+    Account,
+    Campaign,
+    Card,
+    Entry,
+    LedgerTransaction,
+    MerchantRate,
+    Program,
+)
 from distretto.territory.models import Business
 
 Kind = LedgerTransaction.Kind
@@ -346,9 +354,7 @@ def make_plan(
         "key": request.key,
         "fingerprint": fingerprint,
     }
-    if setting is None:
-        # Only asks which programme the card is in: no key, so that a request refused by
-        # its programme's rules is refused as such even when its key was used before.
+    if setting is None:  # only asks for a stored answer, or the card's programme
         return Plan(
             program_id=None,
             card_points=0,
@@ -360,7 +366,7 @@ def make_plan(
             applied_rules=[],
             period="",
             response={},
-            **(fields | {"key": ""}),
+            **fields,
         )
     program = setting.program
     if request.kind == Kind.EARN:
@@ -387,6 +393,7 @@ def make_plan(
             )
         )
         card_points = earned.total
+        ledger.check_points_limit(card_points, field="amount")
         legs = (
             Leg(setting.issued, -earned.merchant_points),
             *(
@@ -446,18 +453,21 @@ def movement(
     confirmed = program_id is not None
     program_id = program_id or _district_programs.get(district_id)
     awarded: dict[int, int] = {}
+    refused: Invalid | None = None  # by the rules of programme_id, pending a probe
     for _attempt in range(ATTEMPTS):
         setting = None if program_id is None else (yield SettingNeeded(program_id))
         if setting is None:  # not known, or the guess names a programme that has gone
             _district_programs.pop(district_id, None)
             program_id = None
         try:
-            plan = make_plan(request, number, setting, awarded, now)
-        except Invalid:
-            if confirmed:
+            plan, refused = make_plan(request, number, setting, awarded, now), None
+        except Invalid as invalid:
+            if confirmed and not request.key:
                 raise
-            # Refused by the guessed programme's rules: first ask for the card's.
-            plan = make_plan(request, number, None, awarded, now)
+            # Refused by the programme's rules: a replay still gets its first answer
+            # (rules change, retries come late), and a guessed programme must be the
+            # card's. A probe answers both, and the refusal stands if neither helps.
+            plan, refused = make_plan(request, number, None, awarded, now), invalid
         outcome = yield plan
         match outcome.outcome:
             case "ok":
@@ -465,7 +475,10 @@ def movement(
             case "replay":
                 return {"id": outcome.movement_id, **json.loads(outcome.detail)}
             case "other_program":
-                program_id, confirmed = json.loads(outcome.detail), True
+                found = json.loads(outcome.detail)
+                if refused is not None and found == program_id:
+                    raise refused
+                program_id, confirmed = found, True
                 _district_programs[district_id] = program_id
             case "recompute":
                 awarded = dict(zip(plan.capped, json.loads(outcome.detail), strict=True))
@@ -543,7 +556,7 @@ def post_in_postgres(plan: Plan) -> Outcome:
             cursor.execute(CALL, plan.arguments())
             return Outcome(*cursor.fetchone())
     except IntegrityError as error:
-        return integrity_outcome(error.__cause__, error)
+        return integrity_outcome(error.__cause__, error, plan)
 
 
 def post_in_python(plan: Plan) -> Outcome:
@@ -554,7 +567,7 @@ def post_in_python(plan: Plan) -> Outcome:
         with transaction.atomic():
             return _post_in_python(plan)
     except IntegrityError as error:
-        return integrity_outcome(error.__cause__, error)
+        return integrity_outcome(error.__cause__, error, plan)
     except Conflict as refused:
         if refused.code != "period_closed":
             raise
@@ -564,20 +577,32 @@ def post_in_python(plan: Plan) -> Outcome:
 KEY_CONSTRAINT = "loyalty_idempotency_unique"
 
 
-def integrity_outcome(cause: BaseException | None, error: Exception) -> Outcome:
-    """What the database's refusal ``cause`` (psycopg's or sqlite3's) of a plan's writes
-    means: ``again`` when the idempotency key's row was committed by a concurrent
-    request meanwhile, ``stale`` when a row the plan names (a campaign, an account)
-    has gone since the worker kept it. Anything else is raised as ``error``."""
+def integrity_outcome(cause: BaseException | None, error: Exception, plan: Plan) -> Outcome:
+    """What the database's refusal ``cause`` (psycopg's or sqlite3's) of ``plan``'s
+    writes means: ``again`` when the idempotency key's row was committed by a concurrent
+    request meanwhile, ``stale`` when a campaign the plan pays from has gone since the
+    worker kept the programme's rules. Anything else is raised as ``error``."""
     sqlstate = getattr(cause, "sqlstate", None)
-    if sqlstate == "23505" and cause.diag.constraint_name == KEY_CONSTRAINT:
-        return Outcome("again")
-    if sqlstate == "23503":  # foreign_key_violation
-        return Outcome("stale")
-    message = str(cause) if sqlstate is None else ""  # SQLite names columns, not constraints
+    if sqlstate is not None:  # PostgreSQL names the constraint
+        diag = cause.diag
+        if sqlstate == "23505" and diag.constraint_name == KEY_CONSTRAINT:
+            return Outcome("again")
+        # A ledger entry's campaign (Django names the key after its column).
+        if (
+            sqlstate == "23503"
+            and diag.table_name == "loyalty_entry"
+            and ("campaign_id" in (diag.constraint_name or ""))
+        ):
+            return Outcome("stale")
+        raise error
+    # SQLite names the columns of a unique constraint, nothing of a foreign key.
+    message = str(cause)
     if message.startswith("UNIQUE constraint failed") and "idempotency_key" in message:
         return Outcome("again")
-    if message.startswith("FOREIGN KEY constraint failed"):
+    paid_by = {leg.campaign_id for leg in plan.legs if leg.campaign_id is not None}
+    if message.startswith("FOREIGN KEY constraint failed") and paid_by - set(
+        Campaign.objects.filter(pk__in=paid_by).values_list("pk", flat=True)
+    ):
         return Outcome("stale")
     raise error
 

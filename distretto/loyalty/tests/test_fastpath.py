@@ -11,9 +11,10 @@ from datetime import date
 from decimal import Decimal
 
 import httpx
+import psycopg
 import pytest
 from django.core.asgi import get_asgi_application
-from django.db import connection
+from django.db import OperationalError, connection
 
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken
@@ -327,7 +328,8 @@ def test_a_refused_host_or_a_repeated_header_goes_to_django(actors, card, serve,
         (
             "POST",
             PATH,
-            [("Authorization", f"Bearer {token}"), ("Authorization", "Bearer dst_x_y")],
+            # Django reads both; taking the last alone would let this one through.
+            [("Authorization", "Bearer dst_x_y"), ("Authorization", f"Bearer {token}")],
             earn_body(card),
         ),
     )
@@ -389,7 +391,65 @@ def test_a_till_told_to_try_again_when_no_connection_comes_in_time(
             finally:
                 await fastpath.database.close()
 
-    busy = run_async(scenario)
+    busy = run_async(scenario, timeout=20)
     assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
     assert busy.json()["error"]["code"] == "unavailable"
     assert services.balance_of(card) == 12  # the first one only
+
+
+def test_a_till_told_to_try_again_when_the_card_stays_locked(actors, card, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass: on SQLite the movement runs in a thread")
+    token = terminal(actors.shop)
+    monkeypatch.setattr(fastpath, "LOCK_TIMEOUT_MS", 200)
+    app = TillFastPath(Django())
+
+    async def scenario() -> httpx.Response:
+        # Another session holds the card's account (a long manager's correction, say).
+        other = await psycopg.AsyncConnection.connect(fastpath.conninfo())
+        await other.execute(
+            "SELECT 1 FROM loyalty_account WHERE card_id = %s FOR UPDATE", [card.pk]
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            try:
+                return await http.post(PATH, headers=headers_of(token), json=earn_body(card))
+            finally:
+                await other.close()
+                await fastpath.database.close()
+
+    busy = run_async(scenario, timeout=20)
+    assert busy.status_code == 503 and busy.json()["error"]["code"] == "unavailable"
+    assert not LedgerTransaction.objects.exists()
+
+
+def test_a_token_check_that_fails_leaves_the_request_to_django(
+    actors, card, serve, django_app, monkeypatch
+):
+    def unreachable(raw_token: str):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(fastpath, "_active_terminal", unreachable)
+    (answer,) = serve(("POST", PATH, headers_of(terminal(actors.shop)), earn_body(card)))
+    assert answer.status_code == 201  # Django asked the database again, and it answered
+    assert django_app.seen == [f"POST {PATH}"]
+
+
+def test_a_replay_gets_its_first_answer_though_the_rules_have_changed_since(
+    actors, program, card, serve
+):
+    token = terminal(actors.shop)
+    (first,) = serve(("POST", PATH, headers_of(token, "late-1"), earn_body(card, "100.00")))
+    services.update_program(program, {"max_amount": Decimal("50.00")})
+    later, other = serve(
+        ("POST", PATH, headers_of(token, "late-1"), earn_body(card, "100.00")),
+        ("POST", PATH, headers_of(token, "late-1"), earn_body(card, "90.00")),
+    )
+    assert (first.status_code, later.status_code) == (201, 201)
+    assert later.json() == first.json()
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_conflict"
+    # Through Django, the web till or the demo, which know the card's programme:
+    replayed = services.earn(card, actors.shop, Decimal("100.00"), key="late-1")
+    assert replayed == first.json()
+    (fresh,) = serve(("POST", PATH, headers_of(token, "late-2"), earn_body(card, "100.00")))
+    assert fresh.status_code == 422 and fresh.json()["error"]["field"] == "amount"

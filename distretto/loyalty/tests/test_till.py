@@ -6,21 +6,24 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from distretto.core.errors import Conflict, DomainError, Invalid
 from distretto.loyalty import ledger, services, till
+from distretto.loyalty.ledger import Leg
 from distretto.loyalty.models import (
     Account,
     Campaign,
+    Entry,
     LedgerTransaction,
     Program,
     SettlementPeriod,
@@ -196,17 +199,49 @@ def test_more_points_than_any_movement_moves_are_422(actors, card_with_points):
     assert services.balance_of(card_with_points) == 1000
 
 
-def test_only_a_taken_key_or_a_row_gone_makes_the_plan_again():
-    def outcome_of(message: str) -> str:
-        return till.integrity_outcome(sqlite3.IntegrityError(message), ValueError()).outcome
+def test_only_a_taken_key_or_a_campaign_gone_makes_the_plan_again(actors, program, card):
+    setting = till.setting_for(program.pk, actors.shop)
+    plan = first_plan(till.movement(request_for(actors.shop, card), program.pk), setting)
+    paid_by_gone = replace(plan, legs=(Leg(setting.promotion, -5, campaign_id=999_999),))
 
-    assert outcome_of(
-        "UNIQUE constraint failed: loyalty_ledgertransaction.idempotency_scope,"
-        " loyalty_ledgertransaction.idempotency_key"
-    ) == ("again")
-    assert outcome_of("FOREIGN KEY constraint failed") == "stale"
-    with pytest.raises(ValueError):
-        outcome_of("CHECK constraint failed: loyalty_card_balance_not_negative")
+    def refusal_of(write) -> IntegrityError:
+        with pytest.raises(IntegrityError) as raised, transaction.atomic():
+            write()
+        return raised.value
+
+    def outcome_of(error: IntegrityError, plan: Plan = plan) -> str:
+        return till.integrity_outcome(error.__cause__, error, plan).outcome
+
+    key = {"idempotency_scope": "business:1", "idempotency_key": "k-1"}
+    row = {"program": program, "kind": "earn", "card": card, "points": 0, "period": "2026-03"}
+    LedgerTransaction.objects.create(posted_at=NOON, **row, **key)
+    taken = refusal_of(lambda: LedgerTransaction.objects.create(posted_at=NOON, **row, **key))
+    assert outcome_of(taken) == "again"
+    # Another unique constraint: the shop already has its account of points issued.
+    twice = refusal_of(
+        lambda: Account.objects.create(
+            program=program, kind="merchant_issued", business=actors.shop
+        )
+    )
+    with pytest.raises(IntegrityError):
+        outcome_of(twice)
+
+    if connection.vendor == "postgresql":  # foreign keys checked at once, named
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        tx = LedgerTransaction.objects.create(posted_at=NOON, **row)
+        entry = {"transaction": tx, "account": setting.promotion, "points": 5}
+        gone = refusal_of(lambda: Entry.objects.create(**entry, campaign_id=999_999))
+        assert outcome_of(gone) == "stale"
+        nowhere = refusal_of(lambda: Entry.objects.create(**entry | {"account_id": 999_999}))
+        with pytest.raises(IntegrityError):
+            outcome_of(nowhere)
+    else:  # SQLite says only that some foreign key failed, at commit
+        failed = IntegrityError("FOREIGN KEY constraint failed")
+        failed.__cause__ = sqlite3.IntegrityError("FOREIGN KEY constraint failed")
+        assert outcome_of(failed, paid_by_gone) == "stale"
+        with pytest.raises(IntegrityError):
+            outcome_of(failed, plan)
 
 
 # --- PostgreSQL: the function and the Python steps agree ------------------------------------
