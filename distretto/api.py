@@ -18,7 +18,7 @@ from distretto.accounts.api import router as accounts_router
 from distretto.accounts.auth import api_auth
 from distretto.catalog.api import router as catalog_router
 from distretto.checkins.api import router as checkins_router
-from distretto.core.errors import DomainError, RateLimited, Unauthenticated
+from distretto.core.errors import DomainError, InternalError, RateLimited, Unauthenticated
 from distretto.energy.api import router as energy_router
 from distretto.loyalty.api import router as loyalty_router
 from distretto.multiservice.api import router as multiservice_router
@@ -132,4 +132,5 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     log.exception("unhandled API error", extra={"path": request.path})
-    return error_response(request, 500, "internal_error", "Something went wrong on our side.")
+    fault = InternalError()
+    return error_response(request, fault.status, fault.code, fault.message)

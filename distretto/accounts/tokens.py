@@ -128,7 +128,7 @@ def cached_terminal(raw_token: str) -> ApiToken | None:
     token = _cached_terminal_token(digest(raw_token))
     if token is None or not token.is_active:
         return None
-    if token.last_used_at is None or timezone.now() - token.last_used_at > LAST_USED_RESOLUTION:
+    if use_due(token.last_used_at, timezone.now()):
         return None
     return token
 
@@ -138,11 +138,16 @@ def active_at(now: datetime) -> Q:
     return Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 
 
+def use_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether a use at ``now`` is to be written (see ``LAST_USED_RESOLUTION``)."""
+    return last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION
+
+
 def note_used(last_used: dict[int, datetime | None], now: datetime) -> list[int]:
     """Record that these tokens (id: ``last_used_at`` as read) were used at ``now``,
     each at most once per ``LAST_USED_RESOLUTION`` so that reads do not turn into
     writes; the ids written."""
-    stale = [pk for pk, at in last_used.items() if at is None or now - at > LAST_USED_RESOLUTION]
+    stale = [pk for pk, at in last_used.items() if use_due(at, now)]
     if stale:
         ApiToken.objects.filter(pk__in=stale).update(last_used_at=now)
     return stale

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from asgiref.sync import sync_to_async
+from django.db import connection
 
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 ASGIApp = Callable[[dict, Receive, Send], Awaitable[None]]
+T = TypeVar("T")
 
 # Django's SecurityMiddleware and XFrameOptionsMiddleware defaults, as on every answer.
 COMMON_HEADERS = [
@@ -76,3 +81,16 @@ async def respond(send: Send, status: int, body: bytes, content: list, headers: 
         {"type": "http.response.start", "status": status, "headers": content + length + headers}
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def in_thread(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """``function`` run in a worker thread on Django's database connection, closed
+    afterwards (a pool thread, not a request: it keeps no connection open)."""
+
+    def call(*args):
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    return sync_to_async(call, thread_sensitive=False)

@@ -77,3 +77,20 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """Not answered in time (no connection, a lock held too long): 503, try again."""
+
+    status = 503
+    code = "unavailable"
+
+
+class InternalError(DomainError):
+    """A fault on our side, logged where it happened: 500 with a plain sentence."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str = "Something went wrong on our side.", **kwargs) -> None:
+        super().__init__(message, **kwargs)

@@ -57,6 +57,8 @@ class Earning:
     merchant_points: int
     campaign_points: dict[int, int] = field(default_factory=dict)  # campaign id → points
     applied_rules: list[dict] = field(default_factory=list)
+    # The matching campaigns with a cap per card per day, whose sums were read.
+    capped_campaigns: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -103,6 +105,7 @@ def evaluate(
             points = campaign.bonus_points or 0
         capped = False
         if campaign.cap_per_card_per_day is not None:
+            earning.capped_campaigns.append(campaign.id)
             room = max(0, campaign.cap_per_card_per_day - already_awarded_today.get(campaign.id, 0))
             capped = points > room
             points = min(points, room)

@@ -45,16 +45,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from functools import cache, lru_cache
 from types import SimpleNamespace
-from typing import TypeVar
 
 import orjson
 import pydantic
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils import translation
@@ -67,8 +64,8 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken
 from distretto.core import asgi
-from distretto.core.asgi import COMMON_HEADERS, JSON_CONTENT, ASGIApp, Receive, Send
-from distretto.core.errors import DomainError
+from distretto.core.asgi import COMMON_HEADERS, JSON_CONTENT, ASGIApp, Receive, Send, in_thread
+from distretto.core.errors import DomainError, InternalError, Unavailable
 from distretto.core.middleware import log_request
 from distretto.loyalty import till
 from distretto.loyalty.schemas import TransactionIn
@@ -84,8 +81,6 @@ LOCK_TIMEOUT_MS = 5_000
 STATEMENT_TIMEOUT_MS = 10_000
 # OPTIONS of Django's PostgreSQL backend that are not libpq connection parameters.
 DJANGO_OPTIONS = {"pool", "isolation_level", "server_side_binding", "assume_role"}
-
-T = TypeVar("T")
 
 
 class TillFastPath:
@@ -156,19 +151,6 @@ async def lifespan(receive: Receive, send: Send) -> None:
             await database.close()
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def in_thread(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """``function`` run in a worker thread on Django's connection, closed afterwards
-    (a pool thread, not a request: it keeps no connection open)."""
-
-    def call(*args):
-        try:
-            return function(*args)
-        finally:
-            connection.close()
-
-    return sync_to_async(call, thread_sensitive=False)
 
 
 def _active_terminal(raw_token: str) -> ApiToken | None:
@@ -243,33 +225,21 @@ async def answered(request: till.TillRequest) -> tuple[int, dict]:
     except (TimeoutError, PoolTimeout, QueryCanceled, LockNotAvailable):
         # No connection in time, a lock or a statement over its time: nothing written.
         log.warning("till movement not answered in time", exc_info=True)
-        return 503, unavailable()
+        return 503, busy()
     except OperationalError:
         # The connection was lost: the movement may have been written. Only a retry
         # with its key is safe (it replays); without one, the till must check first.
         log.exception("till connection lost", extra={"path": PATH})
         if request.key:
-            return 503, unavailable()
-        return 500, INTERNAL_ERROR
+            return 503, busy()
+        return 500, InternalError().as_dict()
     except Exception:
         log.exception("unhandled API error", extra={"path": PATH})
-        return 500, INTERNAL_ERROR
+        return 500, InternalError().as_dict()
 
 
-def unavailable() -> dict:
-    """The 503 answer, built when sent: its message is in the request's language."""
-    message = _("The service is busy: try again in a moment.")
-    return {"error": {"code": "unavailable", "message": message, "field": None}}
-
-
-# As distretto/api.py's on_unexpected answers.
-INTERNAL_ERROR = {
-    "error": {
-        "code": "internal_error",
-        "message": "Something went wrong on our side.",
-        "field": None,
-    }
-}
+def busy() -> dict:
+    return Unavailable(_("The service is busy: try again in a moment.")).as_dict()
 
 
 # --- PostgreSQL on the event loop -----------------------------------------------------------
@@ -307,7 +277,7 @@ class Database:
             cursor = await conn.execute(till.CALL, plan.arguments())
             return till.Outcome(*await cursor.fetchone())
         except IntegrityError as error:
-            return till.integrity_outcome(error, error, plan)
+            return till.integrity_outcome(error, plan)
         finally:
             await pool.putconn(conn)
             turns.release()

@@ -18,11 +18,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from distretto.core.errors import Conflict, DomainError, Invalid, NotFound
+from distretto.core.errors import Conflict, DomainError, Invalid
 from distretto.loyalty import cardnumbers, ledger, till
 from distretto.loyalty.cardnumbers import parse as parse_card_number
 from distretto.loyalty.ledger import Leg, money
@@ -148,7 +148,7 @@ def find_card(text: str, programs) -> Card:
         .first()
     )
     if card is None:
-        raise NotFound(_("No card with this number."), code="card_not_found", field="card")
+        raise till.card_not_found()
     return card
 
 
@@ -222,28 +222,14 @@ def replace_card(card: Card, *, by=None, now: datetime | None = None) -> tuple[C
 
 
 def _replay(scope: str, key: str, print_: str) -> LedgerTransaction | None:
-    """The movement stored under the key, if any. Most lookups follow a refusal
-    (``insufficient_points`` at a till) and find nothing, so the key is first looked
-    up in plain SQL and the movement read through the ORM only when it exists."""
-    if not key:
+    """The movement stored under the key, if any (its answer only when it exists: most
+    lookups follow a refusal and find nothing)."""
+    stored = till.stored_under(scope, key) if key else None
+    if stored is None:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, request_fingerprint FROM loyalty_ledgertransaction"
-            " WHERE idempotency_scope = %s AND idempotency_key = %s"
-            # The unique index's own condition, so that SQLite uses that partial index.
-            " AND NOT (idempotency_key = '')",
-            [scope, key],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    if row[1] != print_:
-        raise Conflict(
-            _("This Idempotency-Key was used for another request."),
-            code="idempotency_conflict",
-        )
-    return LedgerTransaction.objects.get(pk=row[0])
+    if stored[1] != print_:
+        raise till.idempotency_conflict()
+    return LedgerTransaction.objects.get(pk=stored[0])
 
 
 def _once(

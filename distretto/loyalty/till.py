@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -381,17 +382,7 @@ def make_plan(
             category=request.business.category,
             already_awarded_today=awarded,
         )
-        capped = tuple(
-            rule.id
-            for rule in setting.rules.campaigns
-            if rule.cap_per_card_per_day is not None
-            and rule.matches(
-                amount=amount,
-                when=local_now,
-                business_id=request.business.pk,
-                category=request.business.category,
-            )
-        )
+        capped = tuple(earned.capped_campaigns)
         card_points = earned.total
         ledger.check_points_limit(card_points, field="amount")
         legs = (
@@ -491,6 +482,16 @@ def movement(
     raise Conflict(_("The card is busy: try again."), code="card_busy")
 
 
+def card_not_found() -> NotFound:
+    return NotFound(_("No card with this number."), code="card_not_found", field="card")
+
+
+def idempotency_conflict() -> Conflict:
+    return Conflict(
+        _("This Idempotency-Key was used for another request."), code="idempotency_conflict"
+    )
+
+
 def card_blocked(status: str) -> Conflict:
     """The refusal of a card that is not active (blocked, lost or replaced)."""
     label = str(Card.Status(status).label).lower()
@@ -501,12 +502,9 @@ def refusal(plan: Plan, outcome: Outcome) -> DomainError:
     """The domain error for an outcome that refuses the movement."""
     match outcome.outcome:
         case "idempotency_conflict":
-            return Conflict(
-                _("This Idempotency-Key was used for another request."),
-                code="idempotency_conflict",
-            )
+            return idempotency_conflict()
         case "card_not_found":
-            return NotFound(_("No card with this number."), code="card_not_found", field="card")
+            return card_not_found()
         case "card_blocked":
             return card_blocked(json.loads(outcome.detail))
         case "program_not_running":
@@ -547,16 +545,13 @@ def post_plan(plan: Plan) -> Outcome:
 def post_in_postgres(plan: Plan) -> Outcome:
     """One call of ``loyalty_till_post``: in autocommit it is a transaction of its own;
     inside the caller's, a savepoint keeps a failed call from spoiling it."""
+    savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        if connection.in_atomic_block:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(CALL, plan.arguments())
-                return Outcome(*cursor.fetchone())
-        with connection.cursor() as cursor:
+        with savepoint, connection.cursor() as cursor:
             cursor.execute(CALL, plan.arguments())
             return Outcome(*cursor.fetchone())
     except IntegrityError as error:
-        return integrity_outcome(error.__cause__, error, plan)
+        return integrity_outcome(error, plan)
 
 
 def post_in_python(plan: Plan) -> Outcome:
@@ -567,7 +562,7 @@ def post_in_python(plan: Plan) -> Outcome:
         with transaction.atomic():
             return _post_in_python(plan)
     except IntegrityError as error:
-        return integrity_outcome(error.__cause__, error, plan)
+        return integrity_outcome(error, plan)
     except Conflict as refused:
         if refused.code != "period_closed":
             raise
@@ -577,11 +572,13 @@ def post_in_python(plan: Plan) -> Outcome:
 KEY_CONSTRAINT = "loyalty_idempotency_unique"
 
 
-def integrity_outcome(cause: BaseException | None, error: Exception, plan: Plan) -> Outcome:
-    """What the database's refusal ``cause`` (psycopg's or sqlite3's) of ``plan``'s
-    writes means: ``again`` when the idempotency key's row was committed by a concurrent
-    request meanwhile, ``stale`` when a campaign the plan pays from has gone since the
-    worker kept the programme's rules. Anything else is raised as ``error``."""
+def integrity_outcome(error: Exception, plan: Plan) -> Outcome:
+    """What the database's refusal of ``plan``'s writes means (``error`` is psycopg's,
+    sqlite3's, or Django's wrapping either): ``again`` when the idempotency key's row
+    was committed by a concurrent request meanwhile, ``stale`` when a campaign the plan
+    pays from has gone since the worker kept the programme's rules. Anything else is
+    raised again."""
+    cause = error.__cause__ or error
     sqlstate = getattr(cause, "sqlstate", None)
     if sqlstate is not None:  # PostgreSQL names the constraint
         diag = cause.diag
@@ -607,18 +604,21 @@ def integrity_outcome(cause: BaseException | None, error: Exception, plan: Plan)
     raise error
 
 
+def stored_under(scope: str, key: str) -> tuple[int, str, dict] | None:
+    """The movement stored under an idempotency key: (id, request fingerprint, answer)."""
+    return (
+        LedgerTransaction.objects.filter(idempotency_scope=scope, idempotency_key=key)
+        .exclude(idempotency_key="")  # the unique index's condition: SQLite then uses it
+        .values_list("id", "request_fingerprint", "response")
+        .first()
+    )
+
+
 def _post_in_python(plan: Plan) -> Outcome:
-    if plan.key:
-        stored = (
-            LedgerTransaction.objects.filter(idempotency_scope=plan.scope, idempotency_key=plan.key)
-            .exclude(idempotency_key="")  # the unique index's condition: SQLite then uses it
-            .values_list("id", "request_fingerprint", "response")
-            .first()
-        )
-        if stored is not None:
-            if stored[1] != plan.fingerprint:
-                return Outcome("idempotency_conflict")
-            return Outcome("replay", stored[0], None, json.dumps(stored[2]))
+    if plan.key and (stored := stored_under(plan.scope, plan.key)) is not None:
+        if stored[1] != plan.fingerprint:
+            return Outcome("idempotency_conflict")
+        return Outcome("replay", stored[0], None, json.dumps(stored[2]))
     card = Card.objects.select_related("program__district").filter(number=plan.number).first()
     if card is None or card.program.district_id != plan.district_id:
         return Outcome("card_not_found")

@@ -37,12 +37,9 @@ import os
 import time
 from urllib.parse import parse_qsl
 
-from asgiref.sync import sync_to_async
-from django.db import connection
-
 from distretto.accounts.tokens import digest
 from distretto.core import asgi
-from distretto.core.asgi import COMMON_HEADERS, JSON_CONTENT, bearer, respond
+from distretto.core.asgi import COMMON_HEADERS, JSON_CONTENT, bearer, in_thread, respond
 from distretto.core.errors import Unauthenticated
 from distretto.core.middleware import log_request
 from distretto.signage import push
@@ -76,14 +73,6 @@ _players: dict[str, Player] = {}
 BATCH_MAX = 500  # digests in one query (well under SQLite's bound on parameters)
 
 
-def _lookup(token_hashes: list[str]) -> dict[str, tuple[str, int, int]]:
-    """The displays behind these token digests, from the database (worker thread)."""
-    try:
-        return displays_of_digests(token_hashes)
-    finally:
-        connection.close()  # a pool thread, not a request: keep no connection open
-
-
 class TokenChecks:
     """Database checks of display tokens, coalesced: the requests that need one while
     a check runs (a thousand players fetching after one edit, or reconnecting after a
@@ -110,7 +99,7 @@ class TokenChecks:
             keys = list(self.waiting)[:BATCH_MAX]
             batch = {key: self.waiting.pop(key) for key in keys}
             try:
-                found = await sync_to_async(_lookup, thread_sensitive=False)(keys)
+                found = await in_thread(displays_of_digests)(keys)
             except Exception as error:
                 for future in batch.values():
                     if not future.done():
@@ -146,11 +135,8 @@ async def authenticate(raw_token: str, *, fresh: bool = False) -> Player | None:
 
 def _compute_manifest(display_id: int) -> tuple[str, bytes] | None:
     """The display's manifest as api.py answers it (worker thread), or None if gone."""
-    try:
-        display = Display.objects.select_related("district").filter(pk=display_id).first()
-        return None if display is None else push.manifest_json(display)
-    finally:
-        connection.close()
+    display = Display.objects.select_related("district").filter(pk=display_id).first()
+    return None if display is None else push.manifest_json(display)
 
 
 class PlayerFastPath:
@@ -200,7 +186,7 @@ async def serve_manifest(player: Player, headers: dict, send, extra: list) -> in
     if pushed is not None:  # just pushed to this totem's stream: no need to recompute
         version, body = pushed.version, pushed.json
     else:
-        computed = await sync_to_async(_compute_manifest, thread_sensitive=False)(player.display_id)
+        computed = await in_thread(_compute_manifest)(player.display_id)
         if computed is None:  # the display went away since its token was cached
             await unauthenticated(send, extra)
             return 401

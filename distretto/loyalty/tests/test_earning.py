@@ -76,6 +76,9 @@ def test_cap_per_card_per_day_cuts_the_bonus():
     capped = evaluate(campaigns=[campaign], awarded={1: 80})
     assert capped.campaign_points == {1: 0}
     assert capped.applied_rules[-1]["capped"] is True
+    # The capped campaigns that matched are named, for the caller to check its sums.
+    assert capped.capped_campaigns == [1]
+    assert evaluate(campaigns=[rule(bonus_points=50)]).capped_campaigns == []
 
 
 @pytest.mark.django_db

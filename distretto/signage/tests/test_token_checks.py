@@ -48,13 +48,13 @@ def test_only_active_display_tokens_of_existing_displays_count(actors, totems):
 def test_a_burst_of_checks_is_answered_by_few_queries(actors, totems, monkeypatch):
     centre, station = totems
     batches: list[int] = []
-    lookup = fastpath._lookup
+    lookup = fastpath.displays_of_digests
 
     def counted(token_hashes: list[str]):
         batches.append(len(token_hashes))
         return lookup(token_hashes)
 
-    monkeypatch.setattr(fastpath, "_lookup", counted)
+    monkeypatch.setattr(fastpath, "displays_of_digests", counted)
     burst = [centre.raw_token, station.raw_token, "dst_nope_nothing"] * 300
 
     async def scenario():
