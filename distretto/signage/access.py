@@ -12,7 +12,14 @@ from django.db.models import Q, QuerySet
 from distretto.accounts.models import Role
 from distretto.accounts.scoping import Principal, districts_for
 from distretto.core.errors import Forbidden
-from distretto.signage.models import Content, Display, DisplayGroup, MediaAsset, PlayRecord
+from distretto.signage.models import (
+    AlertFeed,
+    Content,
+    Display,
+    DisplayGroup,
+    MediaAsset,
+    PlayDaily,
+)
 
 
 def managed_districts(principal: Principal) -> QuerySet:
@@ -58,8 +65,13 @@ def media_for(principal: Principal) -> QuerySet:
 
 
 def plays_for(principal: Principal) -> QuerySet:
-    """Proof of play: managers see their districts', merchants their own promotions'."""
-    return PlayRecord.objects.filter(
-        Q(display__district__in=managed_districts(principal))
-        | Q(business__in=own_business_ids(principal))
+    """Proof of play (daily aggregates): managers see their districts', merchants
+    their own promotions'."""
+    return PlayDaily.objects.filter(
+        Q(district__in=managed_districts(principal)) | Q(business__in=own_business_ids(principal))
     )
+
+
+def feeds_for(principal: Principal) -> QuerySet:
+    """Alert feeds of the districts the caller manages."""
+    return AlertFeed.objects.filter(district__in=managed_districts(principal))

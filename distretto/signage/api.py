@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -17,12 +19,13 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from distretto.accounts.scoping import districts_for, get_in_scope, require_write
-from distretto.core.errors import Invalid
+from distretto.core.errors import Forbidden, Invalid
 from distretto.core.pagination import paginate
-from distretto.signage import push, services
+from distretto.signage import alerts, commands, pairing, proof, push, services
 from distretto.signage.access import (
     contents_for,
     displays_for,
+    feeds_for,
     groups_for,
     is_manager_of,
     media_for,
@@ -31,8 +34,24 @@ from distretto.signage.access import (
     require_manager_of,
 )
 from distretto.signage.auth import display_auth, display_stream_auth
-from distretto.signage.models import Content, Display, DisplayGroup, MediaAsset
+from distretto.signage.models import (
+    AlertFeed,
+    CapAlert,
+    Content,
+    Display,
+    DisplayCommand,
+    DisplayGroup,
+    Layout,
+    MediaAsset,
+)
 from distretto.signage.schemas import (
+    AckIn,
+    CapAlertOut,
+    CapAlertPage,
+    ClaimIn,
+    CommandIn,
+    CommandOut,
+    CommandPage,
     ContentIn,
     ContentOut,
     ContentPage,
@@ -42,20 +61,33 @@ from distretto.signage.schemas import (
     DisplayOut,
     DisplayPage,
     DisplayPatch,
+    FeedCreated,
+    FeedIn,
+    FeedOut,
+    FeedPage,
+    FeedPatch,
     GroupIn,
     GroupOut,
     GroupPage,
     GroupPatch,
     HeartbeatIn,
     HeartbeatOut,
+    LayoutIn,
+    LayoutOut,
+    LayoutPage,
     ManifestOut,
     MediaOut,
     MediaPage,
+    PairIn,
+    PairingCodeOut,
     PairingOut,
+    PairingStatusOut,
     PlaysIn,
     PlaysOut,
     RejectIn,
     ReportOut,
+    ScreenshotIn,
+    ScreenshotOut,
 )
 from distretto.territory.models import Business
 
@@ -66,7 +98,9 @@ def pairing_url(request: HttpRequest, raw_token: str) -> str:
     return request.build_absolute_uri(reverse("signage:player")) + f"#token={raw_token}"
 
 
-def display_out(display: Display) -> dict:
+def display_out(display: Display, delivery: services.Delivery | None = None) -> dict:
+    if delivery is None:
+        delivery = services.deliveries([display])[display.pk]
     return {
         "id": display.pk,
         "district": display.district_id,
@@ -78,12 +112,50 @@ def display_out(display: Display) -> dict:
         "resolution": display.resolution,
         "tags": display.tags,
         "approved": display.approved,
+        "layout": display.layout_id,
+        "screen_off": display.screen_off or [],
         "online": display.is_online(),
         "last_seen_at": display.last_seen_at,
         "player_version": display.player_version,
         "playing_version": display.playing_version,
+        "playing_since": display.playing_since,
+        "expected_version": delivery.expected,
+        "delivery": delivery.state,
+        "pending_since": delivery.since,
         "last_status": display.last_status,
+        "refused_plays": display.refused_plays,
+        "screenshot_url": display.screenshot.url if display.screenshot else None,
+        "screenshot_at": display.screenshot_at,
     }
+
+
+def command_out(command: DisplayCommand) -> dict:
+    return {
+        "id": command.pk,
+        "display": command.display_id,
+        "kind": command.kind,
+        "status": command.status,
+        "detail": command.detail,
+        "created_at": command.created_at,
+        "expires_at": command.expires_at,
+        "acknowledged_at": command.acknowledged_at,
+    }
+
+
+def layout_out(layout: Layout) -> dict:
+    return {
+        "id": layout.pk,
+        "district": layout.district_id,
+        "slug": layout.slug,
+        "name": str(layout),
+        "orientation": layout.orientation,
+        "zones": layout.zones,
+        "builtin": layout.builtin,
+    }
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "-"
 
 
 def content_out(content: Content) -> dict:
@@ -104,6 +176,7 @@ def content_out(content: Content) -> dict:
         "valid_until": content.valid_until,
         "dayparts": content.dayparts,
         "priority": content.priority,
+        "zone": content.zone,
         "targets": {
             "groups": sorted(g.name for g in content.target_groups.all()),
             "displays": sorted(d.pk for d in content.target_displays.all()),
@@ -145,13 +218,19 @@ def list_displays(
     limit: int = 50,
     offset: int = 0,
 ):
-    displays = displays_for(request.auth).prefetch_related("groups").order_by("-id")
+    displays = (
+        displays_for(request.auth)
+        .select_related("district")
+        .prefetch_related("groups")
+        .order_by("-id")
+    )
     if district is not None:
         displays = displays.filter(district=district)
     if group:
         displays = displays.filter(groups__name=group)
     page = paginate(displays, limit, offset)
-    page["items"] = [display_out(d) for d in page["items"]]
+    states = services.deliveries(list(page["items"]))
+    page["items"] = [display_out(d, states[d.pk]) for d in page["items"]]
     return page
 
 
@@ -200,6 +279,73 @@ def preview(request: HttpRequest, display_id: int, at: datetime | None = None):
     if at is not None and timezone.is_naive(at):
         at = timezone.make_aware(at, services.tz_of(display.district))
     return services.manifest_for(display, at).body
+
+
+@router.post("/displays/pair", response={200: DisplayOut, 201: DisplayOut})
+def pair_by_code(request: HttpRequest, payload: PairIn):
+    """Pair the totem showing ``code``: with ``display`` an existing totem takes it over
+    (its earlier token stops working); otherwise a new totem is made from the other
+    fields (``district`` and ``name`` at least). The player receives its token itself."""
+    require_write(request.auth)
+    fields = payload.dict(exclude_unset=True)
+    code, display_id = fields.pop("code"), fields.pop("display", None)
+    with transaction.atomic():
+        if display_id is not None:
+            display = _managed_display(request, display_id)
+            created = False
+        else:
+            district_id = fields.pop("district", None)
+            if district_id is None or not fields.get("name"):
+                raise Invalid("Name the totem to pair, or give an existing one.", field="display")
+            district = get_in_scope(districts_for(request.auth), district_id, "district")
+            require_manager_of(request.auth, district.pk)
+            display, _raw = services.create_display(district, fields, by=request.auth.user)
+            services.revoke_display_tokens(display)  # its token comes through the code
+            created = True
+        pairing.pair(code, display, by=request.auth.user, client_ip=client_ip(request))
+    return Status(201 if created else 200, display_out(display))
+
+
+@router.get("/displays/{display_id}/commands", response=CommandPage)
+def list_commands(request: HttpRequest, display_id: int, limit: int = 20, offset: int = 0):
+    display = get_in_scope(displays_for(request.auth), display_id, "display")
+    commands.expire_old()
+    page = paginate(display.commands.order_by("-created_at", "-id"), limit, offset)
+    page["items"] = [command_out(c) for c in page["items"]]
+    return page
+
+
+@router.post("/displays/{display_id}/commands", response={201: CommandOut})
+def send_command(request: HttpRequest, display_id: int, payload: CommandIn):
+    """Reload, clear_cache, identify (30 s) or screenshot: sent on the totem's event
+    stream now, or when it comes back (within a day); pending until acknowledged."""
+    display = _managed_display(request, display_id)
+    return Status(201, command_out(commands.send(display, payload.kind, by=request.auth.user)))
+
+
+# --- Layouts --------------------------------------------------------------------------------
+
+
+@router.get("/layouts", response=LayoutPage)
+def list_layouts(request: HttpRequest, limit: int = 50, offset: int = 0):
+    """The built-in layouts and those of the districts the caller manages."""
+    services.builtin_layouts()
+    districts = districts_for(request.auth, manage=True)
+    layouts = Layout.objects.filter(Q(district__isnull=True) | Q(district__in=districts))
+    page = paginate(layouts.order_by("district_id", "orientation", "pk"), limit, offset)
+    page["items"] = [layout_out(layout) for layout in page["items"]]
+    return page
+
+
+@router.post("/layouts", response={201: LayoutOut})
+def create_layout(request: HttpRequest, payload: LayoutIn):
+    """A district's own layout: zones ``main`` (required), ``info``, ``ticker``, ``clock``
+    in percent of the screen, inside it and not overlapping."""
+    require_write(request.auth)
+    district = get_in_scope(districts_for(request.auth), payload.district, "district")
+    require_manager_of(request.auth, district.pk)
+    layout = services.create_layout(district, payload.dict(exclude={"district"}))
+    return Status(201, layout_out(layout))
 
 
 # --- Groups ---------------------------------------------------------------------------------
@@ -382,17 +528,6 @@ def end_content(request: HttpRequest, content_id: int):
 # --- Reports --------------------------------------------------------------------------------
 
 
-def _report_rows(request: HttpRequest, since: date | None, until: date | None, district, display):
-    plays = plays_for(request.auth)
-    districts = districts_for(request.auth)
-    if district is not None:
-        plays = plays.filter(display__district=get_in_scope(districts, district, "district"))
-    if display is not None:
-        plays = plays.filter(display=display)
-    tz = timezone.get_current_timezone()
-    return services.play_report(services.plays_between(plays, since, until, tz), tz)
-
-
 @router.get("/reports/plays", response=ReportOut)
 def play_report(
     request: HttpRequest,
@@ -400,17 +535,38 @@ def play_report(
     until: date | None = None,
     district: int | None = None,
     display: int | None = None,
+    content: int | None = None,
     format: str = "json",
+    limit: int = 50,
+    offset: int = 0,
 ):
-    """Proof of play by day, content, business and display; ``?format=csv`` for a file."""
+    """Proof of play from the daily aggregates: totals, per content, per day, and the
+    rows per day, content and totem (paginated; ``?format=csv`` for all of them)."""
     if format not in {"json", "csv"}:
         raise Invalid("format is json or csv.", field="format")
-    rows = _report_rows(request, since, until, district, display)
+    if not 1 <= limit <= 1000:
+        raise Invalid("limit is 1 to 1000.", field="limit")
+    rows = proof.daily_plays(
+        plays_for(request.auth), since=since, until=until, display_id=display, content_id=content
+    )
+    if district is not None:
+        rows = rows.filter(district=get_in_scope(districts_for(request.auth), district, "district"))
     if format == "csv":
-        response = HttpResponse(services.report_csv(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            proof.report_csv(rows), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = 'attachment; filename="proof-of-play.csv"'
         return response
-    return {"count": len(rows), "items": rows}
+    found = proof.report(rows, limit=limit, offset=max(0, offset))
+    return {
+        "plays": found.plays,
+        "seconds": found.seconds,
+        "displays": found.displays,
+        "by_content": found.by_content,
+        "by_day": found.by_day,
+        "count": found.count,
+        "items": found.rows,
+    }
 
 
 # --- Player protocol (display token) --------------------------------------------------------
@@ -445,6 +601,7 @@ async def player_events(request: HttpRequest):
 
 @router.post("/player/heartbeat", auth=display_auth, response=HeartbeatOut)
 def player_heartbeat(request: HttpRequest, payload: HeartbeatIn):
+    """Alive; the manifest version playing (sent at once after each change applied)."""
     display = services.record_heartbeat(request.display, **payload.dict())
     manifest = services.manifest_for(display)
     return {"ok": True, "server_time": timezone.now(), "version": manifest.version}
@@ -452,5 +609,149 @@ def player_heartbeat(request: HttpRequest, payload: HeartbeatIn):
 
 @router.post("/player/plays", auth=display_auth, response=PlaysOut)
 def player_plays(request: HttpRequest, payload: PlaysIn):
-    """Proof-of-play records, batched; idempotent by record ``id``."""
-    return services.record_plays(request.display, [r.dict() for r in payload.records])
+    """Proof-of-play records, batched (at most 1,000). Answered per record, in order:
+    ``stored``, ``duplicate`` (sent before), ``ignored`` (content gone) or ``refused``
+    with its ``reason``; the player keeps only the refused ones."""
+    return proof.record_plays(request.display, payload.records)
+
+
+@router.post("/player/commands/{command_id}/ack", auth=display_auth, response=CommandOut)
+def player_ack(request: HttpRequest, command_id: int, payload: AckIn):
+    """The player did a command (``ok``) or could not (with ``detail``)."""
+    command = commands.acknowledge(
+        request.display, command_id, ok=payload.ok, detail=payload.detail
+    )
+    return command_out(command)
+
+
+@router.post("/player/screenshot", auth=display_auth, response=ScreenshotOut)
+def player_screenshot(request: HttpRequest, payload: ScreenshotIn):
+    """The player's own screen (PNG or JPEG, data URL or base64, at most 2 MB);
+    acknowledges the screenshot ``command`` it answers."""
+    display = commands.store_screenshot(request.display, payload.image, payload.command)
+    return {"screenshot_url": display.screenshot.url, "screenshot_at": display.screenshot_at}
+
+
+@router.post("/player/pairing", auth=None, response={201: PairingCodeOut})
+def player_pairing_start(request: HttpRequest):
+    """A blank player's pairing code (to show) and its secret claim (to keep)."""
+    code, claim = pairing.start(client_ip(request))
+    return Status(
+        201,
+        {
+            "code": code.code,
+            "claim": claim,
+            "expires_at": code.expires_at,
+            "poll_s": pairing.POLL_S,
+        },
+    )
+
+
+@router.post("/player/pairing/status", auth=None, response=PairingStatusOut)
+def player_pairing_status(request: HttpRequest, payload: ClaimIn):
+    """``waiting``, ``expired`` (ask for a new code) or ``paired`` with the token (once)."""
+    return pairing.collect(payload.claim)
+
+
+# --- Alert feeds (CAP 1.2) ------------------------------------------------------------------
+
+
+def feed_out(feed: AlertFeed) -> dict:
+    return {
+        "id": feed.pk,
+        "district": feed.district_id,
+        "name": feed.name,
+        "url": feed.url,
+        "poll_minutes": feed.poll_minutes,
+        "min_severity": feed.min_severity,
+        "min_urgency": feed.min_urgency,
+        "active": feed.active,
+        "last_polled_at": feed.last_polled_at,
+        "last_error": feed.last_error,
+    }
+
+
+def alert_out(alert: CapAlert) -> dict:
+    return {
+        "id": alert.pk,
+        "feed": alert.feed_id,
+        "identifier": alert.identifier,
+        "sender": alert.sender,
+        "sent": alert.sent,
+        "msg_type": alert.msg_type,
+        "status": alert.status,
+        "event": alert.event,
+        "headline": alert.headline,
+        "severity": alert.severity,
+        "urgency": alert.urgency,
+        "expires": alert.expires,
+        "outcome": alert.outcome,
+        "reason": alert.reason,
+        "content": alert.content_id,
+        "displays": alert.displays,
+        "received_at": alert.received_at,
+    }
+
+
+@router.post("/alerts/cap", response={200: CapAlertOut, 201: CapAlertOut})
+def post_cap(request: HttpRequest):
+    """A CAP 1.2 document (``application/cap+xml`` or XML) from an alert feed's own
+    system token. 201 when new, 200 when the same message came before; 422
+    ``malformed_cap`` naming the element when it is not valid CAP 1.2 (nothing made)."""
+    feed = alerts.feed_of(request.auth.user if not request.auth.is_device else None)
+    if feed is None:
+        raise Forbidden(
+            "Only an alert feed's system token may post CAP alerts.", code="not_a_feed_token"
+        )
+    if not request.body:
+        raise Invalid("Send a CAP 1.2 XML document as the body.", code="malformed_cap")
+    alert, created = alerts.receive(feed, request.body)
+    return Status(201 if created else 200, alert_out(alert))
+
+
+@router.get("/alerts", response=CapAlertPage)
+def list_alerts(request: HttpRequest, feed: int | None = None, limit: int = 50, offset: int = 0):
+    """CAP messages received by the caller's feeds, newest first, with their outcome."""
+    found = CapAlert.objects.filter(feed__in=feeds_for(request.auth)).order_by(
+        "-received_at", "-id"
+    )
+    if feed is not None:
+        found = found.filter(feed=feed)
+    page = paginate(found, limit, offset)
+    page["items"] = [alert_out(a) for a in page["items"]]
+    return page
+
+
+@router.get("/alerts/feeds", response=FeedPage)
+def list_feeds(request: HttpRequest, limit: int = 50, offset: int = 0):
+    page = paginate(feeds_for(request.auth).order_by("name", "pk"), limit, offset)
+    page["items"] = [feed_out(f) for f in page["items"]]
+    return page
+
+
+@router.post("/alerts/feeds", response={201: FeedCreated})
+def create_feed(request: HttpRequest, payload: FeedIn):
+    """A CAP feed for a district: a URL to poll and/or a system token to post with
+    (the token is in this answer only)."""
+    require_write(request.auth)
+    district = get_in_scope(districts_for(request.auth), payload.district, "district")
+    require_manager_of(request.auth, district.pk)
+    feed, raw = alerts.create_feed(
+        district, payload.dict(exclude={"district"}), by=request.auth.user
+    )
+    return Status(201, {**feed_out(feed), "token": raw})
+
+
+@router.patch("/alerts/feeds/{feed_id}", response=FeedOut)
+def update_feed(request: HttpRequest, feed_id: int, payload: FeedPatch):
+    require_write(request.auth)
+    feed = get_in_scope(feeds_for(request.auth), feed_id, "feed")
+    return feed_out(alerts.update_feed(feed, payload.dict(exclude_unset=True)))
+
+
+@router.post("/alerts/feeds/{feed_id}/token", response={201: FeedCreated})
+def new_feed_token(request: HttpRequest, feed_id: int):
+    """A new system token for the feed; the earlier one stops working."""
+    require_write(request.auth)
+    feed = get_in_scope(feeds_for(request.auth), feed_id, "feed")
+    return Status(201, {**feed_out(feed), "token": alerts.issue_feed_token(feed)})

@@ -17,6 +17,13 @@ Rules (``playlist``):
 4. ``next_change_at`` is the first instant after ``t`` at which the list of items
    changes by the passing of time alone (a validity edge or a daypart edge), or
    ``None`` if it does not change within ``horizon``.
+5. A screen plays one such list per screen zone of its layout (``main``, ``info``,
+   ``ticker``), each made of the content aimed at that zone (``screen_plans``). An
+   emergency takes the whole screen: while the main zone plays one, the other zones
+   play nothing. The screen's ``next_change_at`` is the earliest of its zones'.
+
+Screen power (``screen_is_off``): a display's screen-off hours are dayparts too; the
+screen is off while the district's wall clock is in one of them.
 
 The caller passes only approved, active content (approval is not a matter of time).
 """
@@ -58,15 +65,21 @@ class Rule:
     priority: str = "normal"
     groups: frozenset[int] = frozenset()
     displays: frozenset[int] = frozenset()
+    zone: str = "main"
 
 
 @dataclass(frozen=True)
 class Screen:
-    """A display as the playlist sees it: its id, its groups, whether it may play."""
+    """A display as the playlist sees it: its id, its groups, whether it may play;
+    and, for its manifest, its layout (None: full screen in its orientation) and its
+    screen-off hours (as stored, JSON text)."""
 
     id: int
     groups: frozenset[int] = frozenset()
     approved: bool = True
+    layout: int | None = None
+    screen_off: str = "[]"
+    orientation: str = "landscape"
 
 
 @dataclass(frozen=True)
@@ -260,3 +273,46 @@ def playlists(
         if alike:
             by_groups[screen.groups] = shared[key]
     return result
+
+
+def screen_plans(zones: Iterable[str], plans: dict[str, Playlist]) -> dict[str, Playlist]:
+    """Rule 5: the playlists of one screen's zones, from each zone's playlist for it;
+    while the main zone plays an emergency the other zones play nothing."""
+    mine = {zone: plans.get(zone, EMPTY) for zone in zones}
+    main = mine.get("main", EMPTY)
+    if any(rule.priority == "emergency" for rule in main.items):
+        mine = {
+            zone: (plan if zone == "main" else Playlist((), plan.next_change_at))
+            for zone, plan in mine.items()
+        }
+    return mine
+
+
+def next_change(plans: Iterable[Playlist]) -> datetime | None:
+    """The earliest ``next_change_at`` of several playlists."""
+    instants = [plan.next_change_at for plan in plans if plan.next_change_at is not None]
+    return min(instants) if instants else None
+
+
+EMPTY = Playlist(items=())
+
+
+def screen_is_off(parts: Iterable[Daypart], at: datetime, tz: ZoneInfo) -> bool:
+    """Whether the screen is in its off hours at ``at``."""
+    local = at.astimezone(tz)
+    return any(part.contains(local) for part in parts)
+
+
+def screen_on_since(parts: tuple[Daypart, ...], at: datetime, tz: ZoneInfo) -> datetime | None:
+    """When the screen last came on before ``at`` (the end of its last off period,
+    looking back at most a week and a day), or None if it has not been off since;
+    meaningful while the screen is on."""
+    if not parts:
+        return None
+    start = at - HORIZON
+    edges = boundaries(Rule(id=0, valid_from=start, dayparts=parts), start, at, tz)
+    for instant in sorted(edges, reverse=True):
+        before = instant - timedelta(seconds=1)
+        if screen_is_off(parts, before, tz) and not screen_is_off(parts, instant, tz):
+            return instant
+    return None

@@ -15,6 +15,13 @@ event streams connected to it.
   the earliest ``next_change_at`` of the district's connected displays and
   re-evaluates then, so validity and daypart edges reach players without anyone
   editing.
+- After delivering, the hub records in the background which version each of those
+  displays is now served, and since when (``services.note_expected``): the managers'
+  "up to date / pending since" (proof that a change arrived).
+- Remote commands (``commands.py``) travel on the same streams as ``event: command``:
+  a notice for one display makes the hub holding its stream read its pending commands
+  and write them; a stream that opens gets the display's pending commands after its
+  first manifest.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from typing import Any
 
 from asgiref.sync import SyncToAsync, sync_to_async
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from distretto.signage.playlist import Screen
@@ -126,6 +134,13 @@ async def _resume(coro: Coroutine[Any, Any, None], blocked_on: Any) -> None:
         log.warning("signage: writing to a player failed", exc_info=True)
 
 
+def command_event(command: dict) -> bytes:
+    return b"event: command\nid: c%d\ndata: %s\n\n" % (
+        command["id"],
+        json.dumps(command, separators=(",", ":")).encode(),
+    )
+
+
 class Hub:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -145,6 +160,8 @@ class Hub:
         self.generations: dict[int, int] = {}
         self.listener: asyncio.Task | None = None
         self.evaluations = 0
+        # Displays whose pending commands are to be read and written, in one batch.
+        self.commands_due: set[int] = set()
 
     # --- connections ----------------------------------------------------------------------
 
@@ -160,7 +177,44 @@ class Hub:
             sub.offer(self.latest[display_id])
         else:
             await self._first_evaluation(district_id, display_id)
+        self.send_commands(display_id)
         return sub
+
+    def send_commands(self, display_id: int) -> None:
+        """Soon write the display's pending commands to its streams here (batched with
+        the other displays due in the same moment: one query for a burst of players
+        reconnecting)."""
+        if display_id not in self._connected():
+            return
+        first = not self.commands_due
+        self.commands_due.add(display_id)
+        if first and self.loop is not None:
+            self.loop.call_later(JOIN_WINDOW_S, self._spawn, self._write_commands())
+
+    def _connected(self) -> set[int]:
+        return {d for district in self.subscribers.values() for d in district}
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self.background.add(task)  # held until done, so that it is not collected early
+        task.add_done_callback(self.background.discard)
+
+    async def _write_commands(self) -> None:
+        from distretto.signage import commands
+
+        display_ids, self.commands_due = sorted(self.commands_due), set()
+        try:
+            pending = await sync_to_async(_in_thread(commands.pending_for), thread_sensitive=False)(
+                display_ids
+            )
+        except Exception:
+            log.exception("signage: reading pending commands failed")
+            return
+        for display_id, found in pending.items():
+            for district in self.subscribers.values():
+                for sub in district.get(display_id, ()):
+                    for command in found:
+                        run_eagerly(sub.write(command_event(command)))
 
     async def _first_evaluation(self, district_id: int, display_id: int) -> None:
         """Evaluate newly connected displays in small batches: a thousand players
@@ -185,9 +239,7 @@ class Hub:
             finally:
                 done.set_result(None)
 
-        task = asyncio.ensure_future(run())
-        self.background.add(task)  # held until done, so that it is not collected early
-        task.add_done_callback(self.background.discard)
+        self._spawn(run())
 
     def unsubscribe(self, sub: Subscription) -> None:
         district = self.subscribers.get(sub.district_id, {})
@@ -220,6 +272,10 @@ class Hub:
             self.screens.clear()
         if settings.REDIS_URL and self.listener is None:
             self.listener = loop.create_task(self._listen())
+
+    def notify_command(self, display_id: int) -> None:
+        """A command for ``display_id`` was queued (call from the hub's event loop)."""
+        self.send_commands(display_id)
 
     def notify(self, district_id: int, displays: bool = False) -> None:
         """Re-evaluate a district soon (call from the hub's event loop); ``displays``:
@@ -258,9 +314,13 @@ class Hub:
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             try:
-                                self.notify(*parse_notice(message["data"]))
+                                district_id, displays, command_for = parse_notice(message["data"])
                             except (TypeError, ValueError):
                                 continue
+                            if command_for is not None:
+                                self.notify_command(command_for)
+                            else:
+                                self.notify(district_id, displays)
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis down or gone: retry, players keep their manifests
@@ -285,7 +345,20 @@ class Hub:
         if self.generations.get(district_id, 0) == generation:
             connected = self.subscribers.get(district_id, {})
             self.screens.update((s.id, s) for s in screens if s.id in connected)
+        # Runs once this evaluation's manifests are delivered (no await in between).
+        self._spawn(self._note_expected(manifests))
         return manifests
+
+    async def _note_expected(self, manifests: dict) -> None:
+        from distretto.signage import services
+
+        versions = {display_id: m.version for display_id, m in manifests.items()}
+        try:
+            await sync_to_async(_in_thread(services.note_expected), thread_sensitive=False)(
+                versions, timezone.now()
+            )
+        except Exception:
+            log.warning("signage: recording the served versions failed", exc_info=True)
 
     async def refresh(self, district_id: int) -> None:
         try:
@@ -373,30 +446,61 @@ def etag_matches(etag: str, if_none_match: str) -> bool:
     return etag in [tag.strip() for tag in if_none_match.split(",")]
 
 
-def parse_notice(data: bytes | str) -> tuple[int, bool]:
-    """A change notice from the Redis channel: ``"<district>"`` for content,
-    ``"<district>:displays"`` when the district's displays changed."""
+def parse_notice(data: bytes | str) -> tuple[int, bool, int | None]:
+    """A notice from the Redis channel: ``"<district>"`` for content,
+    ``"<district>:displays"`` when the district's displays changed,
+    ``"<district>:command:<display>"`` for a display's new command. Gives the district,
+    whether its displays changed, and the display a command is for (or None)."""
     text = data.decode() if isinstance(data, bytes) else data
     district, _sep, what = text.partition(":")
-    return int(district), what == "displays"
+    if what.startswith("command:"):
+        return int(district), False, int(what.split(":", 1)[1])
+    return int(district), what == "displays", None
+
+
+def _in_thread(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` on a worker thread's own database connection, closed after."""
+
+    def call(*args):
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    return call
+
+
+def _send(message: str) -> bool:
+    """Publish on the Redis channel; False when Redis is not set or not answering."""
+    global _redis
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    with _hub_lock:
+        if _redis is None:
+            _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+    try:
+        _redis.publish(channel(), message)
+        return True
+    except Exception:  # Redis down: at least this process's players hear of it
+        log.warning("signage: Redis publish failed; notifying this process only")
+        return False
+
+
+def publish_command(district_id: int, display_id: int) -> None:
+    """Tell the process holding the display's stream that it has a new command."""
+    if not _send(f"{district_id}:command:{display_id}"):
+        loop = _hub.loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(_hub.notify_command, display_id)
 
 
 def publish(district_id: int, displays: bool = False) -> None:
     """Tell every process (through Redis) or this one (in-process) of a change;
     ``displays``: the district's displays themselves changed."""
-    global _redis
-    if settings.REDIS_URL:
-        import redis
-
-        with _hub_lock:
-            if _redis is None:
-                _redis = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-        try:
-            _redis.publish(channel(), f"{district_id}:displays" if displays else str(district_id))
-            return
-        except Exception:  # Redis down: at least this process's players hear of it
-            log.warning("signage: Redis publish failed; notifying this process only")
-    _hub.notify_threadsafe(district_id, displays)
+    if not _send(f"{district_id}:displays" if displays else str(district_id)):
+        _hub.notify_threadsafe(district_id, displays)
 
 
 def release_request_thread() -> None:

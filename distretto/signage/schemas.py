@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -12,6 +12,13 @@ from distretto.core.pagination import page_of
 
 Kind = Literal["text", "image", "video", "web", "html", "campaigns", "events", "date"]
 Priority = Literal["normal", "high", "emergency"]
+ScreenZone = Literal["main", "info", "ticker"]
+
+
+class DaypartIn(Schema):
+    weekdays: list[int]
+    start: str
+    end: str
 
 
 class DisplayIn(Schema):
@@ -23,6 +30,8 @@ class DisplayIn(Schema):
     orientation: Literal["landscape", "portrait"] = "landscape"
     resolution: str = "1920x1080"
     tags: list[str] = []
+    layout: int | None = None
+    screen_off: list[DaypartIn] = []
 
 
 class DisplayPatch(Schema):
@@ -34,6 +43,8 @@ class DisplayPatch(Schema):
     resolution: str | None = None
     tags: list[str] | None = None
     approved: bool | None = None
+    layout: int | None = None
+    screen_off: list[DaypartIn] | None = None
 
 
 class DisplayOut(Schema):
@@ -47,11 +58,20 @@ class DisplayOut(Schema):
     resolution: str
     tags: list[str]
     approved: bool
+    layout: int | None
+    screen_off: list[dict]
     online: bool
     last_seen_at: datetime | None
     player_version: str
     playing_version: str
+    playing_since: datetime | None
+    expected_version: str
+    delivery: Literal["up_to_date", "pending", "offline", "never_seen"]
+    pending_since: datetime | None
     last_status: str
+    refused_plays: int
+    screenshot_url: str | None
+    screenshot_at: datetime | None
 
 
 class DisplayCreated(DisplayOut):
@@ -86,12 +106,6 @@ class GroupOut(Schema):
 GroupPage = page_of(GroupOut)
 
 
-class DaypartIn(Schema):
-    weekdays: list[int]
-    start: str
-    end: str
-
-
 class TargetsIn(Schema):
     groups: list[str] = []
     displays: list[int] = []
@@ -111,6 +125,7 @@ class ContentIn(Schema):
     valid_until: datetime | None = None
     dayparts: list[DaypartIn] = []
     priority: Priority = "normal"
+    zone: ScreenZone = "main"
     targets: TargetsIn = TargetsIn()
     business: int | None = None
 
@@ -128,6 +143,7 @@ class ContentPatch(Schema):
     valid_until: datetime | None = None
     dayparts: list[DaypartIn] | None = None
     priority: Priority | None = None
+    zone: ScreenZone | None = None
     targets: TargetsIn | None = None
     business: int | None = None
 
@@ -149,6 +165,7 @@ class ContentOut(Schema):
     valid_until: datetime | None
     dayparts: list[dict]
     priority: str
+    zone: str
     targets: dict
     status: str
     rejection_reason: str
@@ -201,11 +218,32 @@ class ManifestItem(Schema):
     data: dict | None
 
 
+class LayoutZoneOut(Schema):
+    key: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+class ManifestLayout(Schema):
+    slug: str
+    orientation: str
+    zones: list[LayoutZoneOut]
+
+
 class ManifestOut(Schema):
+    """What a totem plays: ``items`` is the main zone's playlist, ``zones`` the other
+    playlist zones of its layout (``info``, ``ticker``) by key."""
+
     version: str
     generated_at: str
     next_change_at: str | None
+    layout: ManifestLayout
     items: list[ManifestItem]
+    zones: dict[str, list[ManifestItem]]
+    screen_off: list[dict]
+    time_zone: str
 
 
 class HeartbeatIn(Schema):
@@ -213,6 +251,7 @@ class HeartbeatIn(Schema):
     version: str = Field("", max_length=40)
     player_version: str = Field("", max_length=40)
     screenshot: str | None = None
+    refused_plays: int | None = Field(None, ge=0)
 
 
 class HeartbeatOut(Schema):
@@ -221,15 +260,18 @@ class HeartbeatOut(Schema):
     version: str
 
 
-class PlayIn(Schema):
-    id: str = Field(min_length=1, max_length=64)
-    content: int
-    started_at: datetime
-    duration_s: float = Field(ge=0, le=86400)
-
-
 class PlaysIn(Schema):
-    records: list[PlayIn] = Field(max_length=1000)
+    """Records are checked one by one (``proof.record_plays``): a bad one is refused
+    alone, with its reason, not the whole batch. Each is ``{"id", "content",
+    "started_at", "duration_s"}``."""
+
+    records: list[Any] = Field(max_length=1000)
+
+
+class PlayResult(Schema):
+    id: str
+    status: Literal["stored", "duplicate", "ignored", "refused"]
+    reason: str | None = None
 
 
 class PlaysOut(Schema):
@@ -237,19 +279,193 @@ class PlaysOut(Schema):
     stored: int
     duplicates: int
     ignored: int
+    refused: int
+    results: list[PlayResult]
 
 
 class ReportRow(Schema):
-    day: str
+    day: date
     content: int | None
     content_title: str
     business: str
-    display: int
+    display: int | None
     display_name: str
     plays: int
     seconds: int
 
 
+class ReportContent(Schema):
+    content: int | None
+    content_title: str
+    business: str
+    plays: int
+    seconds: int
+    displays: int
+
+
+class ReportDay(Schema):
+    day: date
+    plays: int
+    seconds: int
+
+
 class ReportOut(Schema):
+    plays: int
+    seconds: int
+    displays: int
+    by_content: list[ReportContent]
+    by_day: list[ReportDay]
     count: int
     items: list[ReportRow]
+
+
+class PairIn(Schema):
+    code: str = Field(min_length=1, max_length=20)
+    display: int | None = None
+    district: int | None = None
+    name: str | None = Field(None, min_length=1, max_length=120)
+    groups: list[str] = []
+    lat: float | None = None
+    lon: float | None = None
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    resolution: str = "1920x1080"
+    layout: int | None = None
+
+
+class PairingCodeOut(Schema):
+    code: str
+    claim: str
+    expires_at: datetime
+    poll_s: int
+
+
+class ClaimIn(Schema):
+    claim: str = Field(min_length=1, max_length=200)
+
+
+class PairingStatusOut(Schema):
+    status: Literal["waiting", "expired", "paired"]
+    code: str | None = None
+    expires_at: datetime | None = None
+    token: str | None = None
+    display: str | None = None
+
+
+CommandKind = Literal["reload", "clear_cache", "identify", "screenshot"]
+
+
+class CommandIn(Schema):
+    kind: CommandKind
+
+
+class CommandOut(Schema):
+    id: int
+    display: int
+    kind: str
+    status: str
+    detail: str
+    created_at: datetime
+    expires_at: datetime
+    acknowledged_at: datetime | None
+
+
+CommandPage = page_of(CommandOut)
+
+
+class AckIn(Schema):
+    ok: bool = True
+    detail: str = Field("", max_length=200)
+
+
+class ScreenshotIn(Schema):
+    image: str = Field(min_length=1, max_length=3_000_000)
+    command: int | None = None
+
+
+class ScreenshotOut(Schema):
+    screenshot_url: str
+    screenshot_at: datetime
+
+
+class LayoutIn(Schema):
+    district: int
+    name: str = Field(min_length=1, max_length=100)
+    orientation: Literal["landscape", "portrait"]
+    zones: list[dict]
+
+
+class LayoutOut(Schema):
+    id: int
+    district: int | None
+    slug: str
+    name: str
+    orientation: str
+    zones: list[dict]
+    builtin: bool
+
+
+LayoutPage = page_of(LayoutOut)
+
+SeverityIn = Literal["Extreme", "Severe", "Moderate", "Minor"]
+UrgencyIn = Literal["Immediate", "Expected", "Future"]
+
+
+class FeedIn(Schema):
+    district: int
+    name: str = Field(min_length=1, max_length=120)
+    url: str = ""
+    poll_minutes: int = Field(2, ge=1, le=1440)
+    min_severity: SeverityIn = "Severe"
+    min_urgency: UrgencyIn = "Expected"
+
+
+class FeedPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    url: str | None = None
+    poll_minutes: int | None = Field(None, ge=1, le=1440)
+    min_severity: SeverityIn | None = None
+    min_urgency: UrgencyIn | None = None
+    active: bool | None = None
+
+
+class FeedOut(Schema):
+    id: int
+    district: int
+    name: str
+    url: str
+    poll_minutes: int
+    min_severity: str
+    min_urgency: str
+    active: bool
+    last_polled_at: datetime | None
+    last_error: str
+
+
+class FeedCreated(FeedOut):
+    token: str
+
+
+FeedPage = page_of(FeedOut)
+
+
+class CapAlertOut(Schema):
+    id: int
+    feed: int
+    identifier: str
+    sender: str
+    sent: datetime
+    msg_type: str
+    status: str
+    event: str
+    headline: str
+    severity: str
+    urgency: str
+    expires: datetime | None
+    outcome: str
+    reason: str
+    content: int | None
+    displays: int
+    received_at: datetime
+
+
+CapAlertPage = page_of(CapAlertOut)

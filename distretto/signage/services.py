@@ -10,21 +10,18 @@ it again only then. The admin announces its saves the same way (admin.py).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +29,7 @@ from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken
 from distretto.accounts.scoping import Principal
 from distretto.core.errors import Forbidden, Invalid
+from distretto.signage import layouts
 from distretto.signage import playlist as pl
 from distretto.signage.access import is_manager_of, own_business_ids
 from distretto.signage.models import (
@@ -39,8 +37,8 @@ from distretto.signage.models import (
     Display,
     DisplayGroup,
     Event,
+    Layout,
     MediaAsset,
-    PlayRecord,
 )
 from distretto.territory.models import Business, District
 
@@ -113,7 +111,22 @@ def revoke_display_tokens(display: Display) -> int:
     return revoked
 
 
-DISPLAY_FIELDS = {"name", "lat", "lon", "orientation", "resolution", "tags", "approved"}
+DISPLAY_FIELDS = {
+    "name",
+    "lat",
+    "lon",
+    "orientation",
+    "resolution",
+    "tags",
+    "approved",
+    "layout",
+    "screen_off",
+}
+
+
+def usable_layouts(district_id: int) -> QuerySet:
+    """The layouts a district's displays may use: the built-in ones and its own."""
+    return Layout.objects.filter(Q(district__isnull=True) | Q(district_id=district_id))
 
 
 def _apply_display_fields(display: Display, fields: dict) -> list[str] | None:
@@ -121,8 +134,28 @@ def _apply_display_fields(display: Display, fields: dict) -> list[str] | None:
     unknown = set(fields) - DISPLAY_FIELDS
     if unknown:
         raise Invalid(_("Unknown field."), field=sorted(unknown)[0])
+    if "layout" in fields:
+        layout_id = fields.pop("layout")
+        layout = None
+        if layout_id is not None:
+            layout = usable_layouts(display.district_id).filter(pk=layout_id).first()
+            if layout is None:
+                raise Invalid(_("Unknown layout."), field="layout")
+        display.layout = layout
+    if "screen_off" in fields:
+        try:
+            parts = pl.parse_dayparts(fields["screen_off"] or [])
+        except ValueError as exc:
+            raise Invalid(str(exc), field="screen_off") from None
+        fields["screen_off"] = pl.daypart_dicts(parts)
     for name, value in fields.items():
         setattr(display, name, value)
+    if display.layout is not None and display.layout.orientation != display.orientation:
+        raise Invalid(
+            _("This layout is for %(orientation)s screens.")
+            % {"orientation": display.layout.get_orientation_display().lower()},
+            field="layout",
+        )
     if display.resolution and not re.match(r"^\d{2,5}x\d{2,5}$", display.resolution):
         raise Invalid(_("Resolution is WIDTHxHEIGHT, e.g. 1920x1080."), field="resolution")
     if not isinstance(display.tags, list) or not all(isinstance(t, str) for t in display.tags):
@@ -181,6 +214,34 @@ def delete_group(group: DisplayGroup) -> None:
     district_id = group.district_id
     group.delete()
     announce(district_id, displays=True)
+
+
+@transaction.atomic
+def create_layout(district: District, fields: dict) -> Layout:
+    """A district's own layout; its zones are checked by ``layouts.parse_zones``."""
+    from django.utils.text import slugify
+
+    name = (fields.get("name") or "").strip()
+    if not name or len(name) > 100:
+        raise Invalid(_("A layout's name is 1 to 100 characters."), field="name")
+    if fields.get("orientation") not in Layout.Orientation.values:
+        raise Invalid(_("Orientation is landscape or portrait."), field="orientation")
+    try:
+        zones = layouts.parse_zones(fields.get("zones"))
+    except ValueError as exc:
+        raise Invalid(str(exc), field="zones") from None
+    base = slugify(name)[:50] or "layout"
+    slug, n = base, 1
+    while Layout.objects.filter(district=district, slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return Layout.objects.create(
+        district=district,
+        slug=slug,
+        name=name,
+        orientation=fields["orientation"],
+        zones=[zone.as_dict() for zone in zones],
+    )
 
 
 # --- Media library --------------------------------------------------------------------------
@@ -264,6 +325,7 @@ CONTENT_FIELDS = {
     "valid_until",
     "dayparts",
     "priority",
+    "zone",
     "targets",
     "business",
 }
@@ -317,6 +379,16 @@ def _apply_content_fields(content: Content, fields: dict, *, manager: bool) -> d
         raise Invalid(_("Priority is normal, high or emergency."), field="priority")
     if content.priority == Content.Priority.EMERGENCY and not manager:
         raise Forbidden(_("Only managers send emergency messages."), code="role_forbidden")
+    if content.zone not in Content.ScreenZone.values:
+        raise Invalid(_("The screen zone is main, info or ticker."), field="zone")
+    if content.priority == Content.Priority.EMERGENCY and content.zone != "main":
+        raise Invalid(_("An emergency takes the whole screen: its zone is main."), field="zone")
+    if not layouts.fits(content.kind, content.zone):
+        raise Invalid(
+            _("%(kind)s cannot play in the %(zone)s.")
+            % {"kind": content.get_kind_display(), "zone": content.get_zone_display().lower()},
+            field="zone",
+        )
     if not (content.title or "").strip():
         raise Invalid(_("A title is required."), field="title")
     for name in ("background", "foreground"):
@@ -466,6 +538,7 @@ def rule_of(content: Content) -> pl.Rule:
         priority=content.priority,
         groups=frozenset(g.pk for g in content.target_groups.all()),
         displays=frozenset(d.pk for d in content.target_displays.all()),
+        zone=content.zone,
     )
 
 
@@ -558,18 +631,41 @@ def _widgets(district: District, contents: list[Content], at: datetime) -> dict:
     return widgets
 
 
-def _manifest(plan: pl.Playlist, by_id: dict, widgets: dict, at: datetime, tz) -> Manifest:
-    items = [item_of(by_id[rule_id], widgets) for rule_id in plan.ids]
-    next_change = plan.next_change_at.astimezone(tz).isoformat() if plan.next_change_at else None
-    fingerprint = json.dumps({"items": items, "next": next_change}, sort_keys=True, default=str)
+def _manifest(
+    layout: Layout,
+    plans: dict[str, pl.Playlist],
+    screen: pl.Screen,
+    by_id: dict,
+    widgets: dict,
+    at: datetime,
+    tz,
+) -> Manifest:
+    zones = {
+        zone: [item_of(by_id[rule_id], widgets) for rule_id in plan.ids]
+        for zone, plan in plans.items()
+    }
+    items = zones.pop("main", [])
+    soonest = pl.next_change(plans.values())
+    next_change = soonest.astimezone(tz).isoformat() if soonest else None
+    shape = {"slug": layout.slug, "orientation": layout.orientation, "zones": layout.zones}
+    screen_off = json.loads(screen.screen_off)
+    fingerprint = json.dumps(
+        {"items": items, "zones": zones, "layout": shape, "off": screen_off, "next": next_change},
+        sort_keys=True,
+        default=str,
+    )
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
     body = {
         "version": version,
         "generated_at": at.astimezone(tz).isoformat(),
         "next_change_at": next_change,
+        "layout": shape,
         "items": items,
+        "zones": zones,
+        "screen_off": screen_off,
+        "time_zone": str(tz),
     }
-    return Manifest(version=version, next_change_at=plan.next_change_at, body=body)
+    return Manifest(version=version, next_change_at=soonest, body=body)
 
 
 FEW_DISPLAYS = 50
@@ -583,8 +679,9 @@ def screens_of(district_id: int, display_ids: list[int]) -> list[pl.Screen]:
     displays = Display._meta.db_table
     memberships = Display.groups.through._meta.db_table
     sql = (
-        f"SELECT d.id, d.approved, m.displaygroup_id FROM {displays} d "
-        f"LEFT JOIN {memberships} m ON m.display_id = d.id WHERE d.district_id = %s"
+        f"SELECT d.id, d.approved, d.layout_id, d.screen_off, d.orientation, m.displaygroup_id "
+        f"FROM {displays} d LEFT JOIN {memberships} m ON m.display_id = d.id "
+        f"WHERE d.district_id = %s"
     )
     params: list = [district_id]
     if len(wanted) <= FEW_DISPLAYS:
@@ -593,22 +690,53 @@ def screens_of(district_id: int, display_ids: list[int]) -> list[pl.Screen]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    approved: dict[int, bool] = {}
+    facts: dict[int, tuple] = {}
     groups: dict[int, list[int]] = {}
-    for display_id, ok, group_id in rows:
+    for display_id, ok, layout_id, screen_off, orientation, group_id in rows:
         if display_id in wanted:
-            approved[display_id] = bool(ok)
+            if display_id not in facts:
+                # PostgreSQL hands JSON back decoded, SQLite as text: one spelling.
+                off = screen_off if isinstance(screen_off, str) else json.dumps(screen_off)
+                off = off if off and off != "null" else "[]"
+                facts[display_id] = (bool(ok), layout_id, off, orientation)
             if group_id is not None:
                 groups.setdefault(display_id, []).append(group_id)
     # Displays in the same groups share one frozenset (and the playlist's memo key).
     sets: dict[tuple[int, ...], frozenset[int]] = {}
     screens = []
-    for display_id, ok in approved.items():
+    for display_id, (ok, layout_id, off, orientation) in facts.items():
         key = tuple(sorted(groups.get(display_id, ())))
         if key not in sets:
             sets[key] = frozenset(key)
-        screens.append(pl.Screen(display_id, sets[key], ok))
+        screens.append(pl.Screen(display_id, sets[key], ok, layout_id, off, orientation))
     return screens
+
+
+def layouts_for(screens: list[pl.Screen]) -> dict[int, Layout]:
+    """The layouts these screens name, by id (a screen naming none is full screen in
+    its orientation)."""
+    ids = {screen.layout for screen in screens if screen.layout is not None}
+    if not ids:
+        return {}
+    return {layout.pk: layout for layout in Layout.objects.filter(pk__in=ids)}
+
+
+def builtin_layouts() -> dict[str, Layout]:
+    """The built-in layouts by slug (written by migration 0003; made again here if a
+    test flushed them or an operator deleted one in the admin)."""
+    found = {layout.slug: layout for layout in Layout.objects.filter(district__isnull=True)}
+    for slug, (orientation, name, _zones) in layouts.BUILTIN.items():
+        if slug not in found:
+            found[slug], _created = Layout.objects.get_or_create(
+                district=None,
+                slug=slug,
+                defaults={
+                    "name": str(name),
+                    "orientation": orientation,
+                    "zones": layouts.builtin_zones(slug),
+                },
+            )
+    return found
 
 
 def manifests_for(
@@ -620,13 +748,33 @@ def manifests_for(
     contents = playable_contents(district.pk, at)
     by_id = {c.pk: c for c in contents}
     widgets = _widgets(district, contents, at)
-    plans = pl.playlists([rule_of(c) for c in contents], screens, at, tz)
-    # Displays sharing a playlist share one manifest object (and one encoded event).
-    built: dict[int, Manifest] = {}
-    for plan in plans.values():
-        if id(plan) not in built:
-            built[id(plan)] = _manifest(plan, by_id, widgets, at, tz)
-    return {screen.id: built[id(plans[screen.id])] for screen in screens}
+    rules = [rule_of(c) for c in contents]
+    by_zone = {
+        zone: pl.playlists([r for r in rules if r.zone == zone], screens, at, tz)
+        for zone in layouts.PLAYLIST_ZONES
+    }
+    chosen = layouts_for(screens)
+    builtin: dict[str, Layout] = {}
+    # Displays sharing a layout, screen-off hours and playlists share one manifest
+    # object (and one encoded event).
+    built: dict[tuple, Manifest] = {}
+    result = {}
+    for screen in screens:
+        layout = chosen.get(screen.layout) if screen.layout is not None else None
+        if layout is None:
+            builtin = builtin or builtin_layouts()
+            layout = builtin[layouts.FULL_SCREEN.get(screen.orientation, "landscape-full")]
+        zones = layouts.playlist_zones(layout.zones)
+        plans = pl.screen_plans(zones, {zone: by_zone[zone][screen.id] for zone in zones})
+        key = (
+            layout.pk,
+            screen.screen_off,
+            *((plans[zone].ids, plans[zone].next_change_at) for zone in zones),
+        )
+        if key not in built:
+            built[key] = _manifest(layout, plans, screen, by_id, widgets, at, tz)
+        result[screen.id] = built[key]
+    return result
 
 
 def manifest_for(display: Display, at: datetime | None = None) -> Manifest:
@@ -663,150 +811,114 @@ def record_heartbeat(
     version: str = "",
     player_version: str = "",
     screenshot: str | None = None,
+    refused_plays: int | None = None,
 ) -> Display:
-    """A player is alive; it says what it plays and may send a screenshot (data URL or
-    base64 of a PNG/JPEG)."""
-    from PIL import Image, UnidentifiedImageError
+    """A player is alive; it says which manifest version it plays (sent at once after
+    each change it applies, so that the manager sees it arrive) and may send a
+    screenshot (data URL or base64 of a PNG/JPEG)."""
+    from distretto.signage.commands import store_screenshot
 
-    display.last_seen_at = timezone.now()
+    now = timezone.now()
+    version = (version or "")[:40]
+    if version != display.playing_version or display.playing_since is None:
+        display.playing_since = now
+    display.last_seen_at = now
     display.last_status = (status or "")[:200]
-    display.playing_version = (version or "")[:40]
+    display.playing_version = version
     display.player_version = (player_version or "")[:40]
-    fields = ["last_seen_at", "last_status", "playing_version", "player_version"]
-    if screenshot:
-        encoded = screenshot.split(",", 1)[1] if screenshot.startswith("data:") else screenshot
-        try:
-            raw = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise Invalid(_("The screenshot is not base64."), field="screenshot") from None
-        if len(raw) > MAX_SCREENSHOT_BYTES:
-            raise Invalid(_("The screenshot is at most 2 MB."), field="screenshot")
-        try:
-            with Image.open(io.BytesIO(raw)) as image:
-                kind = image.format
-        except (UnidentifiedImageError, OSError):
-            raise Invalid(_("The screenshot must be a PNG or JPEG."), field="screenshot") from None
-        if kind not in {"PNG", "JPEG"}:
-            raise Invalid(_("The screenshot must be a PNG or JPEG."), field="screenshot")
-        if display.screenshot:
-            display.screenshot.delete(save=False)
-        suffix = "png" if kind == "PNG" else "jpg"
-        display.screenshot.save(f"display-{display.pk}.{suffix}", ContentFile(raw), save=False)
-        fields.append("screenshot")
+    fields = ["last_seen_at", "last_status", "playing_version", "player_version", "playing_since"]
+    if refused_plays is not None:
+        display.refused_plays = max(0, refused_plays)
+        fields.append("refused_plays")
     Display.objects.filter(pk=display.pk).update(
         **{name: getattr(display, name) for name in fields}
     )
+    if screenshot:
+        store_screenshot(display, screenshot)
     return display
 
 
-def record_plays(display: Display, records: list[dict]) -> dict:
-    """Store a batch of proof-of-play records; a record id already stored is skipped,
-    so a player may resend a batch whose answer it never got. Records of content
-    that no longer exists in the display's district are counted as ignored."""
-    ids = [str(r["id"]) for r in records]
-    if len(set(ids)) != len(ids):
-        raise Invalid(_("A batch repeats a record id."), field="records")
-    known = set(
-        PlayRecord.objects.filter(display=display, record_id__in=ids).values_list(
-            "record_id", flat=True
-        )
-    )
-    contents = {
-        c.pk: c
-        for c in Content.objects.filter(
-            district_id=display.district_id, pk__in={r["content"] for r in records}
-        ).only("pk", "title", "business_id")
-    }
-    fresh, ignored = [], 0
-    for record in records:
-        content = contents.get(record["content"])
-        if str(record["id"]) in known:
-            continue
-        if content is None:
-            ignored += 1
-            continue
-        fresh.append(
-            PlayRecord(
-                display=display,
-                record_id=str(record["id"]),
-                content=content,
-                business_id=content.business_id,
-                content_title=content.title,
-                started_at=record["started_at"],
-                duration_s=record["duration_s"],
+# --- Proof that a change arrived ------------------------------------------------------------
+
+
+def note_expected(versions: dict[int, str], at: datetime) -> int:
+    """Record the manifest version each display is now served, with the time it
+    changed (``at``) for those whose version is new; how many rows changed. Called by
+    the push hub after each evaluation and by the pages for displays it does not hold."""
+    by_version: dict[str, list[int]] = {}
+    for display_id, version in versions.items():
+        by_version.setdefault(version, []).append(display_id)
+    changed = 0
+    for version, ids in by_version.items():
+        for start in range(0, len(ids), 500):
+            changed += (
+                Display.objects.filter(pk__in=ids[start : start + 500])
+                .exclude(expected_version=version)
+                .update(expected_version=version, expected_since=at)
             )
+    return changed
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Whether a display plays what it is served: ``up_to_date``, ``pending`` (since
+    ``since``), ``offline`` or ``never_seen``."""
+
+    state: str
+    expected: str
+    since: datetime | None
+
+
+def deliveries(displays: list[Display], now: datetime | None = None) -> dict[int, Delivery]:
+    """The delivery state of each display, from the manifests served now."""
+    now = now or timezone.now()
+    by_district: dict[int, list[Display]] = {}
+    for display in displays:
+        by_district.setdefault(display.district_id, []).append(display)
+    expected: dict[int, str] = {}
+    for district_id, members in by_district.items():
+        district = members[0].district
+        screens = screens_of(district_id, [d.pk for d in members])
+        expected.update(
+            (display_id, manifest.version)
+            for display_id, manifest in manifests_for(district, screens, now).items()
         )
-    PlayRecord.objects.bulk_create(fresh, ignore_conflicts=True)
+    stale = {d.pk: expected[d.pk] for d in displays if d.expected_version != expected.get(d.pk)}
+    if stale:
+        note_expected(stale, now)
+    result = {}
+    for display in displays:
+        version = expected.get(display.pk, "")
+        since = now if display.pk in stale else display.expected_since
+        if display.last_seen_at is None:
+            state = "never_seen"
+        elif not display.is_online(now):
+            state = "offline"
+        elif display.playing_version == version:
+            state = "up_to_date"
+        else:
+            state = "pending"
+        result[display.pk] = Delivery(state, version, since if state == "pending" else None)
+    return result
+
+
+def content_delivery(content: Content, now: datetime | None = None) -> dict:
+    """Whether a content's latest change reached every online totem it targets: the
+    targeted online totems, those up to date, and ``delivered`` when all are."""
+    now = now or timezone.now()
+    displays = Display.objects.filter(district_id=content.district_id, approved=True)
+    groups = list(content.target_groups.values_list("pk", flat=True))
+    named = list(content.target_displays.values_list("pk", flat=True))
+    if groups or named:
+        displays = displays.filter(Q(groups__in=groups) | Q(pk__in=named)).distinct()
+    displays = list(displays.select_related("district", "layout").order_by("name"))
+    states = deliveries(displays, now)
+    online = [d for d in displays if states[d.pk].state in {"up_to_date", "pending"}]
+    pending = [d for d in online if states[d.pk].state == "pending"]
     return {
-        "received": len(records),
-        "stored": len(fresh),
-        "duplicates": len(known),
-        "ignored": ignored,
+        "online": online,
+        "pending": pending,
+        "delivered": bool(online) and not pending,
+        "offline": [d for d in displays if states[d.pk].state in {"offline", "never_seen"}],
+        "states": states,
     }
-
-
-# --- Reports --------------------------------------------------------------------------------
-
-
-def plays_between(plays, since: date | None, until: date | None, tz) -> QuerySet:
-    """The plays started on the local days ``since`` to ``until`` (both included)."""
-    if since is not None:
-        plays = plays.filter(
-            started_at__gte=timezone.make_aware(datetime.combine(since, time()), tz)
-        )
-    if until is not None:
-        end = datetime.combine(until + timedelta(days=1), time())
-        plays = plays.filter(started_at__lt=timezone.make_aware(end, tz))
-    return plays
-
-
-def play_report(plays, tz: ZoneInfo) -> list[dict]:
-    """Proof of play by day, content, business and display: plays and seconds shown."""
-    rows = (
-        plays.annotate(day=TruncDate("started_at", tzinfo=tz))
-        .values(
-            "day",
-            "content_id",
-            "content_title",
-            "business__name",
-            "display_id",
-            "display__name",
-        )
-        .annotate(plays=Count("id"), seconds=Sum("duration_s"))
-        .order_by("-day", "content_title", "display__name")
-    )
-    return [
-        {
-            "day": row["day"].isoformat(),
-            "content": row["content_id"],
-            "content_title": row["content_title"],
-            "business": row["business__name"] or "",
-            "display": row["display_id"],
-            "display_name": row["display__name"],
-            "plays": row["plays"],
-            "seconds": round(row["seconds"] or 0),
-        }
-        for row in rows
-    ]
-
-
-REPORT_COLUMNS = [
-    "day",
-    "content",
-    "content_title",
-    "business",
-    "display",
-    "display_name",
-    "plays",
-    "seconds",
-]
-
-
-def report_csv(rows: list[dict]) -> str:
-    import csv
-
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()

@@ -9,18 +9,18 @@ from datetime import date, datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from distretto.accounts.scoping import districts_for, principal_for_user
 from distretto.core.errors import DomainError
-from distretto.signage import services
+from distretto.signage import proof, services
 from distretto.signage.access import (
     contents_for,
     displays_for,
@@ -417,8 +417,13 @@ def media_list(request: HttpRequest) -> HttpResponse:
 # --- Reports --------------------------------------------------------------------------------
 
 
+REPORT_PAGE = 50
+
+
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
+    """Proof of play from the daily aggregates: totals, a chart per day, per content,
+    and the rows per day, content and totem (paginated; CSV for all)."""
     principal = _principal(request)
     if not districts_for(principal).exists():
         raise Http404
@@ -429,24 +434,41 @@ def report(request: HttpRequest) -> HttpResponse:
         )
         until = date.fromisoformat(request.GET.get("until") or today.isoformat())
     except ValueError:
+        messages.error(request, _("Write dates as DD/MM/YYYY."))
         since, until = today - timedelta(days=6), today
-    tz = timezone.get_current_timezone()
-    rows = services.play_report(services.plays_between(plays_for(principal), since, until, tz), tz)
+    rows = proof.daily_plays(plays_for(principal), since=since, until=until)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(services.report_csv(rows), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            proof.report_csv(rows), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="proof-of-play-{since}-{until}.csv"'
         )
         return response
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    found = proof.report(rows, limit=REPORT_PAGE, offset=(page - 1) * REPORT_PAGE)
+    pages = max(1, -(-found.count // REPORT_PAGE))
+    chart = {
+        "labels": [formats.date_format(d["day"], "SHORT_DATE_FORMAT") for d in found.by_day],
+        "plays": [d["plays"] for d in found.by_day],
+        "label": _("Plays"),
+    }
     return render(
         request,
         "signage/report.html",
         {
-            "rows": rows,
+            "report": found,
             "since": since,
             "until": until,
-            "total_plays": sum(r["plays"] for r in rows),
-            "total_seconds": sum(r["seconds"] for r in rows),
+            "page": page,
+            "pages": pages,
+            "previous_page": page - 1 if page > 1 else None,
+            "next_page": page + 1 if page < pages else None,
+            "chart": chart,
+            "hours": round(found.seconds / 3600, 1),
         },
     )
 
