@@ -4,10 +4,12 @@ lives in ``services`` and ``playlist``."""
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,20 +22,29 @@ from django.views.decorators.cache import never_cache
 
 from distretto.accounts.scoping import districts_for, principal_for_user
 from distretto.core.errors import DomainError
-from distretto.signage import proof, services
+from distretto.signage import alerts, commands, pairing, proof, services
 from distretto.signage.access import (
     contents_for,
     displays_for,
+    feeds_for,
     groups_for,
     managed_districts,
     media_for,
     own_business_ids,
     plays_for,
 )
-from distretto.signage.models import HEARTBEAT_INTERVAL, Content, DisplayGroup
+from distretto.signage.models import (
+    HEARTBEAT_INTERVAL,
+    AlertFeed,
+    CapAlert,
+    Content,
+    DisplayCommand,
+    DisplayGroup,
+    SignageSettings,
+)
 from distretto.territory.models import Business
 
-PLAYER_VERSION = "1.1.0"
+PLAYER_VERSION = "2.0.0"
 
 
 def _principal(request: HttpRequest):
@@ -60,28 +71,67 @@ def _local(value: str, tz) -> datetime | None:
 # --- Totems ---------------------------------------------------------------------------------
 
 
+def _position(request: HttpRequest, fields: dict) -> None:
+    for name in ("lat", "lon"):
+        value = request.POST.get(name, "").strip()
+        if value:
+            try:
+                fields[name] = float(value.replace(",", "."))
+            except ValueError:
+                raise DomainError(
+                    _("Latitude and longitude are numbers."), code="invalid", status=422
+                ) from None
+
+
+def _groups(request: HttpRequest) -> list[str]:
+    return [g.strip() for g in request.POST.get("groups", "").split(",") if g.strip()]
+
+
+def _layout_id(request: HttpRequest) -> int | None:
+    value = request.POST.get("layout", "")
+    return int(value) if value.isdigit() else None
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "-"
+
+
 @login_required
 def display_list(request: HttpRequest) -> HttpResponse:
     principal = _require_manager(request)
     districts = managed_districts(principal).order_by("name")
     created = None
     if request.method == "POST":
+        action = request.POST.get("action", "create")
         district = get_object_or_404(districts, pk=request.POST.get("district"))
-        groups = [g.strip() for g in request.POST.get("groups", "").split(",") if g.strip()]
-        fields = {"name": request.POST.get("name", "").strip(), "groups": groups}
-        for name in ("lat", "lon"):
-            if request.POST.get(name):
-                try:
-                    fields[name] = float(request.POST[name].replace(",", "."))
-                except ValueError:
-                    messages.error(request, _("Latitude and longitude are numbers."))
-                    return redirect("signage:displays")
-        fields["orientation"] = request.POST.get("orientation") or "landscape"
+        fields = {
+            "name": request.POST.get("name", "").strip(),
+            "groups": _groups(request),
+            "orientation": request.POST.get("orientation") or "landscape",
+            "layout": _layout_id(request),
+        }
         try:
-            display, raw = services.create_display(district, fields, by=request.user)
+            _position(request, fields)
+            with transaction.atomic():
+                display, raw = services.create_display(district, fields, by=request.user)
+                if action == "pair":
+                    services.revoke_display_tokens(display)  # the player collects its own
+                    pairing.pair(
+                        request.POST.get("code", ""),
+                        display,
+                        by=request.user,
+                        client_ip=client_ip(request),
+                    )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
+            if action == "pair":
+                messages.success(
+                    request,
+                    _("Totem %(name)s paired: its screen starts playing in a few seconds.")
+                    % {"name": display.name},
+                )
+                return redirect("signage:display", display.pk)
             url = request.build_absolute_uri(reverse("signage:player")) + f"#token={raw}"
             created = {"display": display, "token": raw, "pairing_url": url}
     first = districts.first()
@@ -93,22 +143,28 @@ def display_list(request: HttpRequest) -> HttpResponse:
             "displays": _display_rows(principal),
             "created": created,
             "centre": first,
+            "layouts": services.usable_layouts(first.pk if first else 0).order_by(
+                "orientation", "pk"
+            ),
         },
     )
 
 
 def _display_rows(principal) -> list[dict]:
     now = timezone.now()
-    rows = []
-    for display in displays_for(principal).select_related("district").prefetch_related("groups"):
-        rows.append(
-            {
-                "display": display,
-                "online": display.is_online(now),
-                "groups": ", ".join(sorted(g.name for g in display.groups.all())),
-            }
-        )
-    return rows
+    displays = list(
+        displays_for(principal).select_related("district", "layout").prefetch_related("groups")
+    )
+    states = services.deliveries(displays, now)
+    return [
+        {
+            "display": display,
+            "online": display.is_online(now),
+            "groups": ", ".join(sorted(g.name for g in display.groups.all())),
+            "delivery": states[display.pk],
+        }
+        for display in displays
+    ]
 
 
 @login_required
@@ -139,62 +195,141 @@ def display_geojson(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
+def _screen_off_fields(request: HttpRequest) -> list[dict]:
+    """The screen-off hours of the form: one daypart (days, from, to) or none."""
+    days = [int(d) for d in request.POST.getlist("off_weekdays") if d.isdigit()]
+    start, end = request.POST.get("off_start", ""), request.POST.get("off_end", "")
+    if not days and not start and not end:
+        return []
+    if not (days and start and end):
+        raise DomainError(
+            _("For screen-off hours give the days, the time it goes off and the time it comes on."),
+            code="invalid",
+            status=422,
+        )
+    if end <= start:
+        # Off across midnight: from start to midnight, and from midnight to end next day.
+        following = sorted({(d + 1) % 7 for d in days})
+        return [
+            {"weekdays": days, "start": start, "end": "24:00"},
+            {"weekdays": following, "start": "00:00", "end": end},
+        ]
+    return [{"weekdays": days, "start": start, "end": end}]
+
+
+def _display_context(display, now) -> dict:
+    delivery = services.deliveries([display], now)[display.pk]
+    commands.expire_old(now)
+    return {
+        "display": display,
+        "online": display.is_online(now),
+        "delivery": delivery,
+        "commands": display.commands.select_related("created_by")[:8],
+        "command_kinds": DisplayCommand.Kind.choices,
+    }
+
+
+@login_required
+def display_live(request: HttpRequest, display_id: int) -> HttpResponse:
+    """The display page's live part (state, commands, screenshot), polled by htmx."""
+    principal = _require_manager(request)
+    display = get_object_or_404(displays_for(principal).select_related("district"), pk=display_id)
+    return render(request, "signage/_display_live.html", _display_context(display, timezone.now()))
+
+
 @login_required
 def display_detail(request: HttpRequest, display_id: int) -> HttpResponse:
     principal = _require_manager(request)
     display = get_object_or_404(
-        displays_for(principal).select_related("district").prefetch_related("groups"),
+        displays_for(principal).select_related("district", "layout").prefetch_related("groups"),
         pk=display_id,
     )
     tz = services.tz_of(display.district)
-    pairing = None
+    pairing_link = None
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "pair":
                 raw = services.issue_display_token(display, request.user)
                 url = request.build_absolute_uri(reverse("signage:player")) + f"#token={raw}"
-                pairing = {"token": raw, "pairing_url": url}
+                pairing_link = {"token": raw, "pairing_url": url}
+            elif action == "pair_code":
+                pairing.pair(
+                    request.POST.get("code", ""),
+                    display,
+                    by=request.user,
+                    client_ip=client_ip(request),
+                )
+                messages.success(request, _("Paired: the totem takes over in a few seconds."))
+                return redirect("signage:display", display.pk)
             elif action == "revoke":
                 services.revoke_display_tokens(display)
                 messages.success(request, _("The totem's token is revoked."))
                 return redirect("signage:display", display.pk)
+            elif action == "command":
+                commands.send(display, request.POST.get("kind", ""), by=request.user)
+                messages.success(request, _("Command sent."))
+                return redirect("signage:display", display.pk)
             elif action == "update":
-                groups = [g.strip() for g in request.POST.get("groups", "").split(",")]
-                services.update_display(
-                    display,
-                    {
-                        "name": request.POST.get("name", display.name).strip(),
-                        "groups": [g for g in groups if g],
-                        "orientation": request.POST.get("orientation") or display.orientation,
-                        "approved": bool(request.POST.get("approved")),
-                    },
-                )
+                fields = {
+                    "name": request.POST.get("name", display.name).strip(),
+                    "groups": [
+                        g.strip() for g in request.POST.get("groups", "").split(",") if g.strip()
+                    ],
+                    "orientation": request.POST.get("orientation") or display.orientation,
+                    "approved": bool(request.POST.get("approved")),
+                    "layout": _layout_id(request),
+                    "screen_off": _screen_off_fields(request),
+                }
+                _position(request, fields)
+                services.update_display(display, fields)
                 messages.success(request, _("Totem saved."))
                 return redirect("signage:display", display.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
+            display.refresh_from_db()
     at_text = request.GET.get("at", "")
     try:
         at = _local(at_text, tz) or timezone.now()
     except DomainError as exc:
         messages.error(request, exc.message)
         at = timezone.now()
-    manifest = services.manifest_for(display, at)
+    manifest = services.manifest_for(display, at).body
+    titles = dict(Content.Kind.choices)
+    zone_names = dict(Content.ScreenZone.choices)
+    playing = [
+        {"zone": zone_names.get(zone, zone), "items": items}
+        for zone, items in [("main", manifest["items"]), *manifest["zones"].items()]
+    ]
+    off = display.screen_off or []
+    next_change = parse_datetime(manifest["next_change_at"]) if manifest["next_change_at"] else None
     return render(
         request,
         "signage/display.html",
         {
-            "display": display,
-            "online": display.is_online(),
+            **_display_context(display, timezone.now()),
             "groups": ", ".join(sorted(g.name for g in display.groups.all())),
-            "manifest": manifest.body,
+            "playing": playing,
+            "kind_names": titles,
+            "next_change": next_change.astimezone(tz) if next_change else None,
+            "layout": manifest["layout"],
+            "layouts": services.usable_layouts(display.district_id).order_by("orientation", "pk"),
             "at": at.astimezone(tz),
             "at_text": at.astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
             "previewing": bool(at_text),
-            "pairing": pairing,
+            "pairing": pairing_link,
+            "screen_off": off,
+            "off_first": off[0] if off else None,
+            "off_end": off[1]["end"]
+            if len(off) > 1 and off[0]["end"] == "24:00"
+            else (off[0]["end"] if off else ""),
+            "weekdays": list(enumerate(weekday_names())),
         },
     )
+
+
+def weekday_names() -> list[str]:
+    return [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
 
 
 @login_required
@@ -257,6 +392,7 @@ def _content_fields(request: HttpRequest, tz) -> dict:
         "valid_until": _local(post.get("valid_until", ""), tz),
         "dayparts": dayparts,
         "priority": post.get("priority") or "normal",
+        "zone": post.get("zone") or "main",
         "targets": {
             "groups": post.getlist("groups"),
             "displays": [int(d) for d in post.getlist("displays") if d.isdigit()],
@@ -282,9 +418,8 @@ def _form_context(principal) -> dict:
         ).order_by("name"),
         "kinds": Content.Kind.choices,
         "priorities": Content.Priority.choices,
-        "weekdays": list(
-            enumerate([_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")])
-        ),
+        "weekdays": list(enumerate(weekday_names())),
+        "zones": Content.ScreenZone.choices,
         "is_manager": managed_districts(principal).exists(),
     }
 
@@ -376,6 +511,10 @@ def content_detail(request: HttpRequest, content_id: int) -> HttpResponse:
             "daypart": daypart,
             "target_groups": {g.name for g in content.target_groups.all()},
             "target_displays": {d.pk for d in content.target_displays.all()},
+            "delivery": services.content_delivery(content)
+            if content.status == Content.Status.APPROVED
+            and managed_districts(principal).filter(pk=content.district_id).exists()
+            else None,
             **_form_context(principal),
         },
     )
@@ -473,6 +612,76 @@ def report(request: HttpRequest) -> HttpResponse:
     )
 
 
+# --- Alert feeds and offline e-mails -------------------------------------------------------
+
+
+@login_required
+def alert_feeds(request: HttpRequest) -> HttpResponse:
+    """CAP alert feeds (polled or posting with their token), the alerts received, and
+    each district's offline e-mail delay."""
+    principal = _require_manager(request)
+    districts = managed_districts(principal).order_by("name")
+    feeds = feeds_for(principal).select_related("district")
+    created = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                district = get_object_or_404(districts, pk=request.POST.get("district"))
+                fields = {
+                    "name": request.POST.get("name", "").strip(),
+                    "url": request.POST.get("url", "").strip(),
+                    "min_severity": request.POST.get("min_severity") or "Severe",
+                    "min_urgency": request.POST.get("min_urgency") or "Expected",
+                }
+                feed, raw = alerts.create_feed(district, fields, by=request.user)
+                created = {"feed": feed, "token": raw}
+            elif action == "token":
+                feed = get_object_or_404(feeds, pk=request.POST.get("feed"))
+                created = {"feed": feed, "token": alerts.issue_feed_token(feed)}
+            elif action in {"pause", "resume"}:
+                feed = get_object_or_404(feeds, pk=request.POST.get("feed"))
+                alerts.update_feed(feed, {"active": action == "resume"})
+                messages.success(request, _("Feed saved."))
+                return redirect("signage:alerts")
+            elif action == "delay":
+                district = get_object_or_404(districts, pk=request.POST.get("district"))
+                try:
+                    minutes = int(request.POST.get("minutes", ""))
+                except ValueError:
+                    minutes = 0
+                if not 1 <= minutes <= 1440:
+                    raise DomainError(
+                        _("The delay is 1 to 1440 minutes."), code="invalid", status=422
+                    )
+                SignageSettings.objects.update_or_create(
+                    district=district, defaults={"offline_alert_minutes": minutes}
+                )
+                messages.success(request, _("Saved."))
+                return redirect("signage:alerts")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    delays = {
+        s.district_id: s.offline_alert_minutes
+        for s in SignageSettings.objects.filter(district__in=districts)
+    }
+    return render(
+        request,
+        "signage/alerts.html",
+        {
+            "feeds": feeds.order_by("name"),
+            "alerts": CapAlert.objects.filter(feed__in=feeds)
+            .select_related("feed", "content")
+            .order_by("-received_at", "-id")[:50],
+            "districts": [(d, delays.get(d.pk, 10)) for d in districts],
+            "created": created,
+            "severities": AlertFeed.Severity.choices,
+            "urgencies": AlertFeed.Urgency.choices,
+            "cap_url": request.build_absolute_uri("/api/v1/signage/alerts/cap"),
+        },
+    )
+
+
 # --- The player -----------------------------------------------------------------------------
 
 
@@ -486,6 +695,8 @@ def player(request: HttpRequest) -> HttpResponse:
         {
             "player_version": PLAYER_VERSION,
             "heartbeat_s": int(HEARTBEAT_INTERVAL.total_seconds()),
+            # A video that does not move for this long is skipped.
+            "video_stall_s": int(os.environ.get("SIGNAGE_VIDEO_STALL_S", "15")),
         },
     )
 
@@ -498,6 +709,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         reverse("signage:player"),
         static("signage/player.js"),
         static("signage/player.css"),
+        static("vendor/modern-screenshot/modern-screenshot.js"),
     ]
     from django.contrib.staticfiles import finders
 

@@ -1,6 +1,28 @@
-// Totem map for managers: green online, red offline; refreshed with the table.
+// Totem pages: the map of totems (green online, red offline, refreshed with the table),
+// the layout previews, confirmations and filters that submit themselves.
 (function () {
   "use strict";
+
+  document.querySelectorAll(".layout-preview span").forEach((zone) => {
+    zone.style.left = zone.dataset.x + "%";
+    zone.style.top = zone.dataset.y + "%";
+    zone.style.width = zone.dataset.w + "%";
+    zone.style.height = zone.dataset.h + "%";
+  });
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  });
+
+  document.querySelectorAll("[data-autosubmit]").forEach((field) => {
+    field.addEventListener("change", () => field.form.submit());
+  });
+
+  document.querySelectorAll(".code-input").forEach((field) => {
+    field.addEventListener("input", () => { field.value = field.value.toUpperCase(); });
+  });
+
   const element = document.getElementById("display-map");
   if (!element || !window.L) return;
   const map = DistrettoMaps.createMap(element);
