@@ -103,7 +103,9 @@ def acknowledge(
     return command
 
 
-def store_screenshot(display: Display, image: str, command_id: int | None = None) -> Display:
+def store_screenshot(
+    display: Display, image: str, command_id: int | None = None, *, field: str = "image"
+) -> Display:
     """Keep the player's screenshot (a data URL or base64 of a PNG or JPEG, at most
     2 MB) as the display's last one, with its time; acknowledges the command."""
     from PIL import Image, UnidentifiedImageError
@@ -112,16 +114,16 @@ def store_screenshot(display: Display, image: str, command_id: int | None = None
     try:
         raw = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise Invalid(_("The screenshot is not base64."), field="image") from None
+        raise Invalid(_("The screenshot is not base64."), field=field) from None
     if len(raw) > MAX_SCREENSHOT_BYTES:
-        raise Invalid(_("The screenshot is at most 2 MB."), field="image")
+        raise Invalid(_("The screenshot is at most 2 MB."), field=field)
     try:
         with Image.open(io.BytesIO(raw)) as probe:
             kind = probe.format
     except (UnidentifiedImageError, OSError):
-        raise Invalid(_("The screenshot must be a PNG or JPEG."), field="image") from None
+        raise Invalid(_("The screenshot must be a PNG or JPEG."), field=field) from None
     if kind not in {"PNG", "JPEG"}:
-        raise Invalid(_("The screenshot must be a PNG or JPEG."), field="image")
+        raise Invalid(_("The screenshot must be a PNG or JPEG."), field=field)
     command = _own(display, command_id) if command_id is not None else None
     old = display.screenshot.name if display.screenshot else ""
     suffix = "png" if kind == "PNG" else "jpg"

@@ -834,7 +834,7 @@ def record_heartbeat(
         **{name: getattr(display, name) for name in fields}
     )
     if screenshot:
-        store_screenshot(display, screenshot)
+        store_screenshot(display, screenshot, field="screenshot")
     return display
 
 

@@ -27,12 +27,14 @@ def signed_in(user) -> Client:
 
 def test_manager_sees_totems_with_state_and_creates_one(actors, totems):
     centre, _station = totems
-    player_api(centre).post("signage/player/heartbeat", {"status": "ok"})
+    version = player_api(centre).get("signage/player/manifest").json()["version"]
+    player_api(centre).post("signage/player/heartbeat", {"status": "ok", "version": version})
     client = signed_in(actors.manager)
     page = client.get("/signage/").content.decode()
     assert "Piazza Galimberti" in page and "Stazione FS" in page
     state = client.get("/signage/displays/state/").content.decode()
-    assert state.count("● in linea") == 1 and state.count("● non in linea") == 1
+    assert state.count('class="state up_to_date"') == 1
+    assert state.count('class="state never_seen"') == 1
     created = client.post(
         "/signage/",
         {
@@ -132,7 +134,7 @@ def test_merchant_downloads_its_proof_of_play(actors, manager_api, merchant_api,
     client = signed_in(actors.merchant)
     assert "Piazza Galimberti" in client.get("/signage/reports/").content.decode()
     exported = client.get("/signage/reports/", {"format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode())))
     assert rows == [
         {
             "day": timezone.localdate().isoformat(),

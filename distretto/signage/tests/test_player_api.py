@@ -96,9 +96,23 @@ def test_proof_of_play_is_idempotent_by_record_id(actors, manager_api, merchant_
         + [{"id": "gone", "content": 999999, "started_at": started.isoformat(), "duration_s": 5}]
     }
     first = player_api(centre).post("signage/player/plays", batch).json()
-    assert first == {"received": 4, "stored": 3, "duplicates": 0, "ignored": 1}
+    counts = ("received", "stored", "duplicates", "ignored", "refused")
+    assert {k: first[k] for k in counts} == {
+        "received": 4,
+        "stored": 3,
+        "duplicates": 0,
+        "ignored": 1,
+        "refused": 0,
+    }
+    assert [r["status"] for r in first["results"]] == ["stored"] * 3 + ["ignored"]
     again = player_api(centre).post("signage/player/plays", batch).json()
-    assert again == {"received": 4, "stored": 0, "duplicates": 3, "ignored": 1}
+    assert {k: again[k] for k in counts} == {
+        "received": 4,
+        "stored": 0,
+        "duplicates": 3,
+        "ignored": 1,
+        "refused": 0,
+    }
     assert PlayRecord.objects.count() == 3
     assert PlayRecord.objects.filter(business=actors.shop).count() == 3
 
@@ -133,7 +147,8 @@ def test_play_report_by_content_business_display_and_day_with_csv(
     assert all(row["business"] == actors.shop.name for row in merchant_rows)
     exported = merchant_api.get("signage/reports/plays", {"format": "csv"})
     assert exported["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    body = b"".join(exported.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
     assert (
         len(rows) == 2
         and rows[0]["plays"] == "2"
