@@ -247,6 +247,31 @@ def create_display(request: HttpRequest, payload: DisplayIn):
     )
 
 
+@router.post("/displays/pair", response={200: DisplayOut, 201: DisplayOut})
+def pair_by_code(request: HttpRequest, payload: PairIn):
+    """Pair the totem showing ``code``: with ``display`` an existing totem takes it over
+    (its earlier token stops working); otherwise a new totem is made from the other
+    fields (``district`` and ``name`` at least). The player receives its token itself."""
+    require_write(request.auth)
+    fields = payload.dict(exclude_unset=True)
+    code, display_id = fields.pop("code"), fields.pop("display", None)
+    with transaction.atomic():
+        if display_id is not None:
+            display = _managed_display(request, display_id)
+            created = False
+        else:
+            district_id = fields.pop("district", None)
+            if district_id is None or not fields.get("name"):
+                raise Invalid("Name the totem to pair, or give an existing one.", field="display")
+            district = get_in_scope(districts_for(request.auth), district_id, "district")
+            require_manager_of(request.auth, district.pk)
+            display, _raw = services.create_display(district, fields, by=request.auth.user)
+            services.revoke_display_tokens(display)  # its token comes through the code
+            created = True
+        pairing.pair(code, display, by=request.auth.user, client_ip=client_ip(request))
+    return Status(201 if created else 200, display_out(display))
+
+
 @router.get("/displays/{display_id}", response=DisplayOut)
 def get_display(request: HttpRequest, display_id: int):
     return display_out(get_in_scope(displays_for(request.auth), display_id, "display"))
@@ -279,31 +304,6 @@ def preview(request: HttpRequest, display_id: int, at: datetime | None = None):
     if at is not None and timezone.is_naive(at):
         at = timezone.make_aware(at, services.tz_of(display.district))
     return services.manifest_for(display, at).body
-
-
-@router.post("/displays/pair", response={200: DisplayOut, 201: DisplayOut})
-def pair_by_code(request: HttpRequest, payload: PairIn):
-    """Pair the totem showing ``code``: with ``display`` an existing totem takes it over
-    (its earlier token stops working); otherwise a new totem is made from the other
-    fields (``district`` and ``name`` at least). The player receives its token itself."""
-    require_write(request.auth)
-    fields = payload.dict(exclude_unset=True)
-    code, display_id = fields.pop("code"), fields.pop("display", None)
-    with transaction.atomic():
-        if display_id is not None:
-            display = _managed_display(request, display_id)
-            created = False
-        else:
-            district_id = fields.pop("district", None)
-            if district_id is None or not fields.get("name"):
-                raise Invalid("Name the totem to pair, or give an existing one.", field="display")
-            district = get_in_scope(districts_for(request.auth), district_id, "district")
-            require_manager_of(request.auth, district.pk)
-            display, _raw = services.create_display(district, fields, by=request.auth.user)
-            services.revoke_display_tokens(display)  # its token comes through the code
-            created = True
-        pairing.pair(code, display, by=request.auth.user, client_ip=client_ip(request))
-    return Status(201 if created else 200, display_out(display))
 
 
 @router.get("/displays/{display_id}/commands", response=CommandPage)

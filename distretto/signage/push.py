@@ -76,7 +76,7 @@ class Pushed:
 class Subscription:
     """One connected player: the hub writes each new event to ``write`` at once."""
 
-    __slots__ = ("display_id", "district_id", "sent_version", "write")
+    __slots__ = ("commands_sent", "display_id", "district_id", "sent_version", "write")
 
     def __init__(
         self, display_id: int, district_id: int, write: Callable[[bytes], Awaitable[None]]
@@ -85,6 +85,7 @@ class Subscription:
         self.district_id = district_id
         self.write = write
         self.sent_version: str | None = None
+        self.commands_sent: set[int] = set()
 
     def offer(self, pushed: Pushed) -> None:
         """Hand this player a manifest it has not had yet."""
@@ -214,7 +215,9 @@ class Hub:
             for district in self.subscribers.values():
                 for sub in district.get(display_id, ()):
                     for command in found:
-                        run_eagerly(sub.write(command_event(command)))
+                        if command["id"] not in sub.commands_sent:
+                            sub.commands_sent.add(command["id"])
+                            run_eagerly(sub.write(command_event(command)))
 
     async def _first_evaluation(self, district_id: int, display_id: int) -> None:
         """Evaluate newly connected displays in small batches: a thousand players
