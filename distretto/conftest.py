@@ -145,11 +145,11 @@ def page(_chromium, live_server):
 
 @pytest.fixture
 def start_server():
-    """``start_server(env=None)`` → a running Server; all are stopped at the end."""
+    """``start_server(env=None, port=None)`` → a running Server; all are stopped at the end."""
     started: list[Server] = []
 
-    def start(extra_env: dict[str, str] | None = None) -> Server:
-        server = Server(server_env(extra_env))
+    def start(extra_env: dict[str, str] | None = None, port: int | None = None) -> Server:
+        server = Server(server_env(extra_env), port)
         started.append(server)
         return server
 

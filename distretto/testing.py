@@ -230,10 +230,11 @@ def free_port() -> int:
 
 
 class Server:
-    """A uvicorn process serving the app against the test database."""
+    """A uvicorn process serving the app against the test database; ``port`` to
+    start it again where a stopped one was (its clients reconnect to the same URL)."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(

@@ -236,6 +236,7 @@
   // until the new one covers it: never a frame with neither (no black flash).
   function showSlide(box, slide) {
     const old = Array.from(box.children);
+    if (!old.length) { box.append(slide); return; } // the first one: nothing to cover
     slide.classList.add("entering");
     box.append(slide);
     slide.ready.then(() => {
