@@ -636,7 +636,8 @@
         try {
           response = await fetch(API + "/plays", { method: "POST", headers: jsonHeaders(),
             body: JSON.stringify({ records: entries.map((e) => e.record) }) });
-        } catch (err) { return; } // offline: kept for later
+        } catch (err) { state.lastFlush = "offline"; return; } // offline: kept for later
+        state.lastFlush = response.status;
         if (!response.ok) return; // kept: a later try, or a server that answers again
         const answer = await response.json();
         const byId = {};
