@@ -1,5 +1,7 @@
 """Live push to totems: N players hold the event stream of one server process; a
-manager edits the content they all play.
+manager edits the content they all play. Every totem uses the landscape layout with
+main, side box, clock and ticker, so each manifest describes its zones and carries
+three playlists (main, side box, ticker).
 
 Figures, for each N (default 1,000 and 5,000 players, one display each):
 - time from the edit request until each player has the new manifest: p50/p99/max,
@@ -119,8 +121,9 @@ def rss_kb(pid: int) -> int:
 
 
 def setup_data(count: int) -> tuple[str, int, list[str]]:
-    """Migrate; a district with one zone of ``count`` totems, their display tokens, a
-    manager with a personal token, and one approved content for the zone."""
+    """Migrate; a district with one zone of ``count`` totems in the landscape layout
+    with zones, their display tokens, a manager with a personal token, and approved
+    content for the main zone (the one edited), the side box and the ticker."""
     import django
 
     django.setup()
@@ -147,8 +150,9 @@ def setup_data(count: int) -> tuple[str, int, list[str]]:
         centre_lon=7.55,
     )
     zone = DisplayGroup.objects.create(district=district, name="Centro")
+    layout = services.builtin_layouts()["landscape-main-side-ticker"]
     displays = Display.objects.bulk_create(
-        [Display(district=district, name=f"Totem {n:05d}") for n in range(count)]
+        [Display(district=district, name=f"Totem {n:05d}", layout=layout) for n in range(count)]
     )
     Display.groups.through.objects.bulk_create(
         [Display.groups.through(display_id=d.pk, displaygroup_id=zone.pk) for d in displays]
@@ -176,6 +180,12 @@ def setup_data(count: int) -> tuple[str, int, list[str]]:
         district,
         {"kind": "text", "title": "Saldi", "duration_s": 10, "targets": {"groups": ["Centro"]}},
     )
+    for zone_key, title in (("ticker", "Mercato sabato in piazza"), ("info", "Orari del Comune")):
+        services.create_content(
+            Principal(user=manager),
+            district,
+            {"kind": "text", "title": title, "zone": zone_key, "targets": {"groups": ["Centro"]}},
+        )
     connection.close()
     return manager_token, content.pk, raws
 
@@ -329,6 +339,11 @@ def django_round(count: int, tokens: list[str], manager_token: str, content_id: 
         response.raise_for_status()
 
     try:
+        manifest = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/signage/player/manifest",
+            headers={"Authorization": f"Bearer {tokens[0]}"},
+        ).json()
+        assert set(manifest["zones"]) == {"info", "ticker"}, "the manifest describes the zones"
         # Warm up: one player connects, receives, fetches, leaves.
         asyncio.run(
             run_round(

@@ -8,12 +8,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from distretto.signage import proof
 from distretto.signage.models import Content, PlayDaily, PlayRecord
 from distretto.signage.tests.conftest import player_api, text_content
+from distretto.signage.tests.plays import generate_plays
 
 pytestmark = pytest.mark.django_db
 
@@ -98,41 +98,6 @@ def test_purging_raw_plays_keeps_the_aggregates(actors, manager_api, totems):
     assert proof.purge_raw(now) == 5
     assert PlayRecord.objects.count() == 3
     assert sum(PlayDaily.objects.values_list("plays", flat=True)) == 8
-
-
-def generate_plays(displays, contents, count: int, start: datetime) -> None:
-    """``count`` raw plays, one every 10 s from ``start``, spread over the displays
-    and contents, written by the database itself."""
-    table = PlayRecord._meta.db_table
-    d = [x.pk for x in displays]
-    c = [(x.pk, x.title) for x in contents]
-    display_case = " ".join(f"WHEN {i} THEN {pk}" for i, pk in enumerate(d))
-    content_case = " ".join(f"WHEN {i} THEN {pk}" for i, (pk, _t) in enumerate(c))
-    title_case = " ".join(f"WHEN {i} THEN '{t}'" for i, (_pk, t) in enumerate(c))
-    columns = (
-        f"INSERT INTO {table} (display_id, record_id, content_id, business_id, "
-        "content_title, started_at, duration_s, received_at) "
-    )
-    pick = (
-        f"CASE i % {len(d)} {display_case} END, 'g' || i, "
-        f"CASE i % {len(c)} {content_case} END, NULL, CASE i % {len(c)} {title_case} END"
-    )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                columns
-                + f"SELECT {pick}, %s::timestamptz + i * interval '10 seconds', 10.0, now() "
-                f"FROM generate_series(0, {count - 1}) AS i",
-                [start],
-            )
-        else:
-            begin = start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-            cursor.execute(
-                columns + "WITH RECURSIVE n(i) AS "
-                f"(SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {count - 1}) "
-                f"SELECT {pick}, datetime('{begin}', '+' || (i * 10) || ' seconds'), 10.0, "
-                "datetime('now') FROM n"
-            )
 
 
 def test_a_million_plays_aggregate_purge_and_report_from_the_aggregates(
