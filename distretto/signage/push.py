@@ -51,6 +51,7 @@ KEEPALIVE_S = float(os.environ.get("SIGNAGE_KEEPALIVE_S", "15"))
 RETRY_MS = 3000
 MAX_TIMER_S = 3600.0
 CACHE_FRESH_S = 30.0
+NOTE_AFTER_S = 1.0  # record the versions served this long after a push
 JOIN_WINDOW_S = 0.02  # re-evaluate at least hourly (widgets such as campaigns change daily)
 
 
@@ -348,17 +349,19 @@ class Hub:
         if self.generations.get(district_id, 0) == generation:
             connected = self.subscribers.get(district_id, {})
             self.screens.update((s.id, s) for s in screens if s.id in connected)
-        # Runs once this evaluation's manifests are delivered (no await in between).
-        self._spawn(self._note_expected(manifests))
+        # A moment after delivery, so that the write does not compete with the push.
+        versions = {display_id: m.version for display_id, m in manifests.items()}
+        self.loop.call_later(
+            NOTE_AFTER_S, self._spawn, self._note_expected(versions, timezone.now())
+        )
         return manifests
 
-    async def _note_expected(self, manifests: dict) -> None:
+    async def _note_expected(self, versions: dict[int, str], at: datetime) -> None:
         from distretto.signage import services
 
-        versions = {display_id: m.version for display_id, m in manifests.items()}
         try:
             await sync_to_async(_in_thread(services.note_expected), thread_sensitive=False)(
-                versions, timezone.now()
+                versions, at
             )
         except Exception:
             log.warning("signage: recording the served versions failed", exc_info=True)
