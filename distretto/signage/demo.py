@@ -1,7 +1,9 @@
-"""Demo data: Cuneo's totems in two zones, a week of scheduled content from the
-district and several shops, one pending proposal, upcoming events and a week of
-proof of play. Deterministic (dates relative to this week's Monday in Rome) and
-idempotent (natural keys: names and titles)."""
+"""Demo data: Cuneo's totems in two zones, with layouts (the portrait totems with
+ticker and clock, Piazza Galimberti with a side box), a week of scheduled content from
+the district and several shops (main zone, ticker, side box), one pending proposal,
+upcoming events, screen-off hours at the station, a CAP alert feed of the civil
+protection, and a week of proof of play. Deterministic (dates relative to this week's
+Monday in Rome) and idempotent (natural keys: names and titles)."""
 
 from __future__ import annotations
 
@@ -16,14 +18,14 @@ from django.utils import timezone
 
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken
-from distretto.signage import services
+from distretto.signage import alerts, proof, services
 from distretto.signage.models import (
+    AlertFeed,
     Content,
     Display,
     DisplayGroup,
     Event,
     MediaAsset,
-    PlayRecord,
 )
 from distretto.territory.models import Business, District
 
@@ -35,13 +37,15 @@ DEMO_TOTEM_TOKEN = "dst_demo_totem-piazza-galimberti"
 DEMO_LINKS = [("totems", "/signage/"), ("totem player", f"/player/#token={DEMO_TOTEM_TOKEN}")]
 
 TOTEMS = [
-    # name, zone, (lat, lon), orientation
-    ("Piazza Galimberti", CENTRE, (44.38935, 7.54790), "landscape"),
-    ("Via Roma - Municipio", CENTRE, (44.39210, 7.54900), "portrait"),
-    ("Contrada Mondovì", CENTRE, (44.39380, 7.55000), "portrait"),
-    ("Stazione FS", STATION, (44.38350, 7.54190), "landscape"),
-    ("Movicentro", STATION, (44.38420, 7.54310), "landscape"),
+    # name, zone, (lat, lon), orientation, layout (None: full screen)
+    ("Piazza Galimberti", CENTRE, (44.38935, 7.54790), "landscape", "landscape-main-side-ticker"),
+    ("Via Roma - Municipio", CENTRE, (44.39210, 7.54900), "portrait", "portrait-main-ticker-clock"),
+    ("Contrada Mondovì", CENTRE, (44.39380, 7.55000), "portrait", "portrait-main-ticker-clock"),
+    ("Stazione FS", STATION, (44.38350, 7.54190), "landscape", None),
+    ("Movicentro", STATION, (44.38420, 7.54310), "landscape", None),
 ]
+# The station's totems are switched off at night.
+NIGHT = [{"weekdays": [0, 1, 2, 3, 4, 5, 6], "start": "01:00", "end": "05:00"}]
 
 WEEKDAYS = [0, 1, 2, 3, 4]
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
@@ -54,7 +58,9 @@ def _week_start() -> datetime:
     return datetime.combine(monday, time(0), tzinfo=ROME)
 
 
-def _display(district: District, name: str, zone: str, position, orientation: str) -> Display:
+def _display(
+    district: District, name: str, zone: str, position, orientation: str, layout: str | None
+) -> Display:
     display, _created = Display.objects.update_or_create(
         district=district,
         name=name,
@@ -64,6 +70,8 @@ def _display(district: District, name: str, zone: str, position, orientation: st
             "orientation": orientation,
             "resolution": "1080x1920" if orientation == "portrait" else "1920x1080",
             "tags": ["outdoor"] if zone == STATION else ["centro"],
+            "layout": services.builtin_layouts()[layout] if layout else None,
+            "screen_off": NIGHT if zone == STATION else [],
         },
     )
     group, _created = DisplayGroup.objects.get_or_create(district=district, name=zone)
@@ -243,6 +251,21 @@ def seed() -> None:
         valid_until=week_end,
         status=Content.Status.PENDING,
     )
+    for title, zone_key, body in [
+        ("Mercato del sabato in Piazza Seminario dalle 8 alle 13", "ticker", ""),
+        ("Parcheggio gratuito in Piazza della Costituzione il sabato pomeriggio", "ticker", ""),
+        ("Ufficio turistico ATL", "info", "Via Vittorio Amedeo II 8\nAperto tutti i giorni 9-18"),
+    ]:
+        _content(
+            district,
+            title,
+            body=body,
+            zone=zone_key,
+            duration_s=12,
+            valid_from=monday,
+            **reviewed,
+        )
+    _alert_feed(district)
     for days, hour, title, place in [
         (2, 21, "Concerto in Piazza Galimberti", "Piazza Galimberti"),
         (5, 8, "Mercato del sabato", "Piazza Seminario"),
@@ -257,25 +280,30 @@ def seed() -> None:
     _proof_of_play(displays, contents)
 
 
+def _alert_feed(district: District) -> None:
+    """The civil protection's CAP feed, posting with its own token (not printed: a
+    manager issues a new one on the Alerts page)."""
+    if not AlertFeed.objects.filter(district=district).exists():
+        alerts.create_feed(district, {"name": "Protezione civile Piemonte"})
+
+
 def _proof_of_play(displays: list[Display], contents: list[Content]) -> None:
-    """A week of plays before today, as the players would have reported them."""
+    """A week of plays before today, reported as the players do (so that the daily
+    aggregates follow; a second run finds every record stored)."""
     rng = random.Random(4)
     today = datetime.combine(timezone.localdate(timezone=ROME), time(0), tzinfo=ROME)
-    records = []
     for display in displays:
+        records = []
         for day in range(1, 8):
             start = today - timedelta(days=day) + timedelta(hours=8)
             for slot in range(12):
                 content = contents[rng.randrange(len(contents))]
                 records.append(
-                    PlayRecord(
-                        display=display,
-                        record_id=f"demo-{display.pk}-{day}-{slot}",
-                        content=content,
-                        business_id=content.business_id,
-                        content_title=content.title,
-                        started_at=start + timedelta(minutes=55 * slot),
-                        duration_s=float(content.duration_s),
-                    )
+                    {
+                        "id": f"demo-{display.pk}-{day}-{slot}",
+                        "content": content.pk,
+                        "started_at": (start + timedelta(minutes=55 * slot)).isoformat(),
+                        "duration_s": float(content.duration_s),
+                    }
                 )
-    PlayRecord.objects.bulk_create(records, ignore_conflicts=True)
+        proof.record_plays(display, records)
