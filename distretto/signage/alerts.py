@@ -32,7 +32,7 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -179,7 +179,14 @@ def receive(
     """Take one CAP document for ``feed`` (see the module): the stored message with its
     outcome, and whether it is new. A document that is not valid CAP 1.2 raises
     Invalid (code ``malformed_cap``) and changes nothing."""
-    alert = _receive(feed, document, now or timezone.now())
+    try:
+        alert = _receive(feed, document, now or timezone.now())
+    except IntegrityError:
+        # The same message, posted twice at once: the other request stored it.
+        message = cap.parse(document)
+        alert = CapAlert.objects.get(
+            feed=feed, sender=message.sender, identifier=message.identifier, sent=message.sent
+        )
     return alert, getattr(alert, "_new", False)
 
 

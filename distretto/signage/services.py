@@ -753,6 +753,7 @@ def manifests_for(
         zone: pl.playlists([r for r in rules if r.zone == zone], screens, at, tz)
         for zone in layouts.PLAYLIST_ZONES
     }
+    mains, infos, tickers = (by_zone[zone] for zone in layouts.PLAYLIST_ZONES)
     chosen = layouts_for(screens)
     builtin: dict[str, Layout] = {}
     # Displays sharing a layout, screen-off hours and playlists share one manifest
@@ -764,14 +765,18 @@ def manifests_for(
         if layout is None:
             builtin = builtin or builtin_layouts()
             layout = builtin[layouts.FULL_SCREEN.get(screen.orientation, "landscape-full")]
-        zones = layouts.playlist_zones(layout.zones)
-        plans = pl.screen_plans(zones, {zone: by_zone[zone][screen.id] for zone in zones})
+        # The zone playlists are shared objects (held by ``by_zone`` for this call), so
+        # their identities make a cheap key for the thousands of screens alike.
         key = (
             layout.pk,
             screen.screen_off,
-            *((plans[zone].ids, plans[zone].next_change_at) for zone in zones),
+            id(mains[screen.id]),
+            id(infos[screen.id]),
+            id(tickers[screen.id]),
         )
         if key not in built:
+            zones = layouts.playlist_zones(layout.zones)
+            plans = pl.screen_plans(zones, {zone: by_zone[zone][screen.id] for zone in zones})
             built[key] = _manifest(layout, plans, screen, by_id, widgets, at, tz)
         result[screen.id] = built[key]
     return result

@@ -64,9 +64,9 @@ def test_player_plays_switches_live_and_survives_the_server_going_away(
     _token, manager_token = tokens.issue(kind=ApiToken.Kind.PERSONAL, name="t", user=actors.manager)
     server = start_server()
     page = browser_page
-    page.goto(f"{server.url}/signage/player/")  # not paired yet: it says so
-    page.wait_for_function("document.querySelector('#stage').innerText.length > 0")
-    assert "abbinat" in stage_text(page)
+    page.goto(f"{server.url}/signage/player/")  # not paired yet: it shows a pairing code
+    page.wait_for_selector(".pairing-code")
+    assert "Abbina questo totem" in stage_text(page)
     page.goto(f"{server.url}/signage/player/#token={centre.raw_token}")
     page.wait_for_function("document.body.dataset.contentId !== undefined")
     page.wait_for_function("document.querySelector('#stage').innerText.includes('Primo')")
@@ -117,5 +117,5 @@ def test_player_plays_switches_live_and_survives_the_server_going_away(
     )
     shown = page.evaluate("window.signagePlayer.shown")
     page.wait_for_function(f"window.signagePlayer.shown >= {shown + 2}")
-    queued = page.evaluate("JSON.parse(localStorage.getItem('signage.plays') || '[]').length")
+    queued = page.evaluate("window.signageQueue.count()")
     assert queued >= 3  # proof of play waits for the server to come back

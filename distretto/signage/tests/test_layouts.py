@@ -4,7 +4,7 @@ the manifest that describes the zones and their playlists."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distretto.signage import layouts, services
@@ -50,6 +50,7 @@ def test_a_layout_with_bad_zones_is_refused_saying_why(zones, problem):
         layouts.parse_zones(zones)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     st.lists(
         st.tuples(st.floats(0, 100), st.floats(0, 100), st.floats(0.1, 100), st.floats(0.1, 100)),
