@@ -36,7 +36,9 @@ from distretto.energy.models import (
     Site,
     Unit,
 )
+from distretto.territory.climate import missing_reason
 from distretto.territory.models import Comune, District
+from distretto.territory.services import resolve_comune
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -161,25 +163,30 @@ def meter_consumption(
 # --- Registry ---------------------------------------------------------------------------------
 
 
+def site_climate(
+    comune: Comune | None, degree_days: int | None, zone: str | None
+) -> tuple[int, str]:
+    """Degree days and zone of a site: as given, else the comune's DPR 412/93 value.
+
+    A comune without one official value (instituted after the decree, or several values
+    by altitude) is refused with the reason, so the figure is asked for, never invented.
+    """
+    if degree_days is None:
+        if comune is None:
+            raise Invalid(_("Give the comune, or the degree days."), field="degree_days")
+        if comune.degree_days is None:
+            raise Invalid(missing_reason(comune), field="degree_days", code="degree_days_required")
+        # Allegato A's own zone, even where it differs from the GG thresholds.
+        return comune.degree_days, zone or comune.climate_zone
+    return degree_days, zone or climate.zone_for(degree_days)
+
+
 def create_site(district: District, fields: dict) -> Site:
     """A site in ``district``; climate zone, degree days and season from its comune."""
-    comune_code = fields.pop("comune", None)
-    comune = None
-    if comune_code:
-        comune = Comune.objects.filter(pk=str(comune_code)).first()
-        if comune is None:
-            raise Invalid(
-                _("No comune with ISTAT code %(code)s.") % {"code": comune_code}, field="comune"
-            )
-    degree_days = fields.pop("degree_days", None)
-    if degree_days is None and comune is not None:
-        degree_days = climate.DEGREE_DAYS_BY_COMUNE.get(comune.pk)
-    if degree_days is None:
-        raise Invalid(
-            _("The degree days of this comune are not known: give degree_days."),
-            field="degree_days",
-        )
-    zone = fields.pop("climate_zone", None) or climate.zone_for(degree_days)
+    comune = resolve_comune(fields.pop("comune", None))
+    degree_days, zone = site_climate(
+        comune, fields.pop("degree_days", None), fields.pop("climate_zone", None)
+    )
     (start_month, start_day), (end_month, end_day) = climate.SEASONS[zone]
     site = Site(
         district=district,

@@ -470,7 +470,7 @@ def registry_site_new(request: HttpRequest) -> HttpResponse:
         "energy/registry_site.html",
         {
             "form": form,
-            "comuni": Comune.objects.filter(province__in=provinces).order_by("name"),
+            "comuni": Comune.objects.in_force().filter(province__in=provinces).order_by("name"),
         },
     )
 
