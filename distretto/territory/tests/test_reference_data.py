@@ -164,11 +164,12 @@ def test_ateco_2025_codes_with_descriptions_and_obsolete_ones_refused(actors):
     response = client.post("territory/businesses", {**base, "name": "A", "ateco_code": "47.11.10"})
     error = error_of(response)
     assert (response.status_code, error["field"]) == (422, "ateco_code")
-    assert "47.11.10 is an ATECO 2007 code" in error["message"]
+    assert error["message"].startswith("47.11.10") and "ATECO 2007" in error["message"]
     assert "47.11.02" in error["message"]  # the 2025 code ISTAT's table gives
 
     response = client.post("territory/businesses", {**base, "name": "B", "ateco_code": "99.99.99"})
-    assert "99.99.99 is not an ATECO 2025 code" in error_of(response)["message"]
+    error = error_of(response)
+    assert (error["field"], error["message"][:8]) == ("ateco_code", "99.99.99")
 
     created = client.post("territory/businesses", {**base, "name": "C", "ateco_code": "47.11.02"})
     assert created.status_code == 201
