@@ -210,3 +210,60 @@ def test_import_names_the_row_and_the_unknown_code(actors):
     [error] = report.errors
     assert (error.line, error.field) == (3, "ateco_code")
     assert "99.99.99" in error.reason
+
+
+def test_a_site_moved_to_another_comune_takes_its_figures_or_asks(actors):
+    call_command("load-comuni", "--provinces", "BG,TO", stdout=io.StringIO())
+    client = ApiClient(actors.manager)
+    site = client.post(
+        "energy/sites", {"district": actors.district.pk, "name": "S", "comune": "016246"}
+    ).json()
+    moved = client.patch(f"energy/sites/{site['id']}", {"comune": "016036"})  # Branzi
+    assert moved.status_code == 200
+    body = moved.json()
+    assert (body["comune"], body["climate_zone"], body["degree_days"]) == ("016036", "F", 3311)
+    assert (body["season_start"], body["season_end"]) == ("10-05", "04-22")
+
+    response = client.patch(f"energy/sites/{site['id']}", {"comune": "001316"})  # Mappano
+    error = error_of(response)
+    assert (response.status_code, error["field"]) == (422, "degree_days")
+    assert "Mappano" in error["message"]
+    assert client.get(f"energy/sites/{site['id']}").json()["comune"] == "016036"  # unchanged
+
+    given = client.patch(f"energy/sites/{site['id']}", {"comune": "001316", "degree_days": 2500})
+    assert (given.json()["degree_days"], given.json()["climate_zone"]) == (2500, "E")
+
+
+def test_the_site_pages_show_the_reason_and_refill_from_the_comune(actors):
+    from django.test import Client
+
+    from distretto.energy.models import Site
+
+    call_command("load-comuni", "--provinces", "BG,TO", stdout=io.StringIO())
+    client = Client()
+    client.force_login(actors.manager)
+    form = {"district": actors.district.pk, "name": "Casa Mappano", "comune": "001316"}
+    page = client.post("/energy/sites/new/", form).content.decode()
+    assert "Mappano" in page and "APE" in page  # the reason, under the degree days
+    assert not Site.objects.filter(name="Casa Mappano").exists()
+
+    client.post("/energy/sites/new/", {**form, "comune": "016246"})
+    site = Site.objects.get(name="Casa Mappano")
+    assert (site.climate_zone, site.degree_days) == ("E", 2544)
+    edit = f"/energy/sites/{site.pk}/edit/"
+    assert client.get(edit).status_code == 200
+    response = client.post(edit, {"name": site.name, "comune": "016036", "climate_zone": "E"})
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert (site.comune_id, site.climate_zone, site.degree_days) == ("016036", "F", 3311)
+    assert (site.season_start_month, site.season_start_day) == (10, 5)
+
+
+def test_business_list_shows_the_ateco_description(actors):
+    from django.test import Client
+
+    Business.objects.filter(pk=actors.shop.pk).update(ateco_code="10.71.10")
+    client = Client()
+    client.force_login(actors.manager)
+    page = client.get("/territory/businesses/").content.decode()
+    assert "10.71.10" in page and "Produzione di pane e prodotti di panetteria simili" in page
