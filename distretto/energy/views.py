@@ -506,6 +506,7 @@ def registry_site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
             services.update_site(site, changes)
         except REGISTRY_ERRORS as error:
             _show_error(form, error)
+            site.refresh_from_db()  # a refused edit leaves the page as it was
         else:
             messages.success(request, _("Site %(name)s saved.") % {"name": site.name})
             return redirect("energy:registry", site_id=site.pk)
