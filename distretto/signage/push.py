@@ -441,10 +441,10 @@ def manifest_json(display) -> tuple[str, bytes]:
     if pushed is not None:  # just pushed to this totem's stream: no need to recompute
         return pushed.version, pushed.json
     from distretto.signage import services
-    from distretto.signage.schemas import ManifestOut
 
     manifest = services.manifest_for(display)
-    return manifest.version, ManifestOut(**manifest.body).model_dump_json().encode()
+    # Encoded as the push hub encodes it, so that both paths give the same bytes.
+    return manifest.version, json.dumps(manifest.body, separators=(",", ":")).encode()
 
 
 def etag_matches(etag: str, if_none_match: str) -> bool:

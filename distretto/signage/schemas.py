@@ -200,22 +200,25 @@ MediaPage = page_of(MediaOut)
 
 
 class ManifestItem(Schema):
+    """One item; ``body``, ``media_*``, ``url``, ``owner`` and ``business`` are left
+    out when empty."""
+
     id: int
     kind: str
     title: str
-    body: str
     background: str
     foreground: str
-    media_url: str | None
-    media_sha256: str | None
-    media_type: str | None
-    url: str | None
     duration_s: int
     priority: str
-    owner: str | None
-    business: int | None
     valid_until: str | None
     data: dict | None
+    body: str | None = None
+    media_url: str | None = None
+    media_sha256: str | None = None
+    media_type: str | None = None
+    url: str | None = None
+    owner: str | None = None
+    business: int | None = None
 
 
 class LayoutZoneOut(Schema):

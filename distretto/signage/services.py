@@ -587,29 +587,35 @@ def upcoming_events(district_id: int, now: datetime, tz: ZoneInfo) -> list[dict]
     ]
 
 
+# Left out of a manifest item when empty: thousands of streams get every manifest.
+SPARSE_FIELDS = ("body", "media_url", "media_sha256", "media_type", "url", "owner", "business")
+
+
 def item_of(content: Content, widgets: dict) -> dict:
-    """One manifest item: what the player needs to show ``content``."""
+    """One manifest item: what the player needs to show ``content`` (the fields of
+    SPARSE_FIELDS only when they have a value)."""
     media = content.media
     item = {
         "id": content.pk,
         "kind": content.kind,
         "title": content.title,
-        "body": content.body,
         "background": content.background,
         "foreground": content.foreground,
+        "duration_s": content.duration_s,
+        "priority": content.priority,
+        "valid_until": content.valid_until.isoformat() if content.valid_until else None,
+        "data": widgets.get(content.kind) if content.kind in WIDGET_KINDS else None,
+    }
+    optional = {
+        "body": content.body,
         "media_url": media.file.url if media else None,
         "media_sha256": media.sha256 if media else None,
         "media_type": media.content_type if media else None,
         "url": content.url or None,
-        "duration_s": content.duration_s,
-        "priority": content.priority,
         "owner": content.business.name if content.business_id else None,
         "business": content.business_id,
-        "valid_until": content.valid_until.isoformat() if content.valid_until else None,
-        "data": None,
     }
-    if content.kind in WIDGET_KINDS:
-        item["data"] = widgets.get(content.kind)
+    item.update((name, value) for name, value in optional.items() if value)
     return item
 
 
