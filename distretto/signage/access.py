@@ -67,8 +67,11 @@ def media_for(principal: Principal) -> QuerySet:
 def plays_for(principal: Principal) -> QuerySet:
     """Proof of play (daily aggregates): managers see their districts', merchants
     their own promotions'."""
+    # The ids are read first: a literal list lets the database use the (district, day)
+    # index over a million plays' aggregates instead of joining the scope in.
+    districts = list(managed_districts(principal).values_list("pk", flat=True))
     return PlayDaily.objects.filter(
-        Q(district__in=managed_districts(principal)) | Q(business__in=own_business_ids(principal))
+        Q(district_id__in=districts) | Q(business_id__in=own_business_ids(principal))
     )
 
 

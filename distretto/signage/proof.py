@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from distretto.signage.models import Content, Display, PlayDaily, PlayRecord
+from distretto.territory.models import Business
 
 RETENTION_DAYS = int(os.environ.get("SIGNAGE_PLAY_RETENTION_DAYS", "90"))
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -354,23 +355,38 @@ class Report:
 
 def report(rows: QuerySet, *, limit: int = 50, offset: int = 0, content_limit: int = 100) -> Report:
     """The report of ``rows`` (aggregates, already scoped and filtered)."""
-    totals = rows.aggregate(plays=Sum("plays"), seconds=Sum("seconds"), count=Count("id"))
-    displays = rows.values("display_id").distinct().count()
+    totals = rows.aggregate(
+        plays=Sum("plays"),
+        seconds=Sum("seconds"),
+        count=Count("id"),
+        displays=Count("display_id", distinct=True),
+    )
+    grouped = list(
+        rows.values("content_id", "content_title", "business_id")
+        .annotate(
+            plays=Sum("plays"),
+            seconds=Sum("seconds"),
+            displays=Count("display_id", distinct=True),
+        )
+        .order_by("-plays", "content_title")[:content_limit]
+    )
+    # The businesses' names for the few rows, not joined into the scan of all of them.
+    names = dict(
+        Business.objects.filter(pk__in={row["business_id"] for row in grouped}).values_list(
+            "pk", "name"
+        )
+    )
     by_content = [
         {
             "content": row["content_id"],
             "content_title": row["content_title"],
-            "business": row["business__name"] or "",
+            "business": names.get(row["business_id"], ""),
             "plays": row["plays"],
             "seconds": round(row["seconds"] or 0),
             "hours": round((row["seconds"] or 0) / 3600, 1),
             "displays": row["displays"],
         }
-        for row in rows.values("content_id", "content_title", "business__name")
-        .annotate(
-            plays=Sum("plays"), seconds=Sum("seconds"), displays=Count("display_id", distinct=True)
-        )
-        .order_by("-plays", "content_title")[:content_limit]
+        for row in grouped
     ]
     by_day = [
         {"day": row["day"], "plays": row["plays"], "seconds": round(row["seconds"] or 0)}
@@ -384,7 +400,7 @@ def report(rows: QuerySet, *, limit: int = 50, offset: int = 0, content_limit: i
     return Report(
         plays=totals["plays"] or 0,
         seconds=round(totals["seconds"] or 0),
-        displays=displays,
+        displays=totals["displays"] or 0,
         by_content=by_content,
         by_day=by_day,
         count=totals["count"] or 0,
