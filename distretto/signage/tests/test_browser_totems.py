@@ -44,6 +44,13 @@ def publish(actors, title: str, **fields):
     )
 
 
+def zone_has(key: str, text: str) -> str:
+    """A predicate: the zone exists and shows ``text`` (before the manifest arrives the
+    player may be full screen, with no such zone)."""
+    zone = f"document.querySelector('[data-zone={key}]')"
+    return f"(({zone} || {{}}).innerText || '').includes('{text}')"
+
+
 def zone_box(page, key: str) -> dict:
     return page.eval_on_selector(
         f"[data-zone={key}]",
@@ -91,9 +98,7 @@ def test_zones_play_in_both_orientations_without_a_black_frame(
     portrait = context_of(540, 960)
     portrait.goto(f"{server.url}/signage/player/#token={centre.raw_token}")
     portrait.wait_for_function("document.body.dataset.contentId !== undefined")
-    portrait.wait_for_function(
-        "document.querySelector('[data-zone=ticker]').innerText.includes('Mercato')"
-    )
+    portrait.wait_for_function(zone_has("ticker", "Mercato"))
     clock, main, ticker = (zone_box(portrait, key) for key in ("clock", "main", "ticker"))
     assert clock["y"] == 0 and clock["w"] == 540
     assert main["y"] == pytest.approx(0.08 * 960, abs=1) and ticker["y"] == pytest.approx(
@@ -107,9 +112,7 @@ def test_zones_play_in_both_orientations_without_a_black_frame(
 
     landscape = context_of(960, 540)
     landscape.goto(f"{server.url}/signage/player/#token={station.raw_token}")
-    landscape.wait_for_function(
-        "document.querySelector('[data-zone=info]').innerText.includes('Orari del Comune')"
-    )
+    landscape.wait_for_function(zone_has("info", "Orari del Comune"))
     info = zone_box(landscape, "info")
     assert info["x"] == pytest.approx(0.70 * 960, abs=1) and info["w"] == pytest.approx(
         0.30 * 960, abs=1
@@ -191,9 +194,7 @@ def test_a_stalled_video_is_skipped(actors, start_server, context_of, totems, tm
     page.route("**/*.mp4", lambda route: None)  # the file never arrives
     page.goto(f"{server.url}/signage/player/#token={centre.raw_token}")
     page.wait_for_function("window.signagePlayer.skipped >= 1", timeout=30_000)
-    page.wait_for_function(
-        "document.querySelector('[data-zone=main]').innerText.includes('Dopo il video')"
-    )
+    page.wait_for_function(zone_has("main", "Dopo il video"))
     assert page.evaluate("window.signagePlayer.lastSkip") == "stalled"
 
 
