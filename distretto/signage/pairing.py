@@ -132,7 +132,7 @@ def collect(claim: str) -> dict:
     now = timezone.now()
     with transaction.atomic():
         pairing = (
-            PairingCode.objects.select_for_update()
+            PairingCode.objects.select_for_update(of=("self",))
             .select_related("display", "paired_by")
             .filter(claim_hash=_claim_hash(claim or ""))
             .first()

@@ -29,7 +29,9 @@ def generate_plays(displays, contents, count: int, start: datetime) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                columns + f"SELECT {pick}, %s::timestamptz + i * interval '10 seconds', 10.0, "
+                # psycopg reads % as a placeholder: the modulo is written %%.
+                columns
+                + f"SELECT {pick.replace('%', '%%')}, %s::timestamptz + i * interval '10 seconds', 10.0, "
                 f"now() FROM generate_series(0, {count - 1}) AS i",
                 [start],
             )
