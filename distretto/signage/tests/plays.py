@@ -28,11 +28,10 @@ def generate_plays(displays, contents, count: int, start: datetime) -> None:
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            modulo = pick.replace("%", "%%")  # psycopg reads a lone % as a placeholder
             cursor.execute(
-                # psycopg reads % as a placeholder: the modulo is written %%.
-                columns
-                + f"SELECT {pick.replace('%', '%%')}, %s::timestamptz + i * interval '10 seconds', 10.0, "
-                f"now() FROM generate_series(0, {count - 1}) AS i",
+                columns + f"SELECT {modulo}, %s::timestamptz + i * interval '10 seconds', "
+                f"10.0, now() FROM generate_series(0, {count - 1}) AS i",
                 [start],
             )
         else:
