@@ -6,10 +6,12 @@ from django.views.static import serve
 
 from distretto.api import api
 from distretto.core import views as core_views
+from distretto.core.metrics import metrics_view
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("dashboard/", core_views.dashboard, name="dashboard"),
     path("api/v1/", api.urls),
     path("accounts/", include("distretto.accounts.urls")),
