@@ -24,6 +24,7 @@ urlpatterns = [
     path("catalog/", include("distretto.catalog.urls")),
     path("multiservice/", include("distretto.multiservice.urls")),
     path("energy/", include("distretto.energy.urls")),
+    path("privacy/", include("distretto.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
