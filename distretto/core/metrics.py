@@ -16,8 +16,8 @@ What is counted, and where:
 With several worker processes (``distretto serve --workers N``, or the ingester
 beside the web workers) set ``PROMETHEUS_MULTIPROC_DIR`` to a directory shared by
 all of them on the host: each process writes its figures there and ``/metrics``
-adds them up (prometheus_client's multiprocess mode; ``distretto serve`` empties
-the directory when it starts).
+adds them up (prometheus_client's multiprocess mode; ``distretto serve`` removes
+the files of processes that have ended when it starts).
 
 ``/metrics`` answers a caller that presents ``METRICS_TOKEN`` as a bearer token or
 comes from an address in ``METRICS_ALLOW_NETWORKS``; with neither configured it is 404.

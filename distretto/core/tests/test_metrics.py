@@ -128,3 +128,17 @@ def test_the_middleware_counts_requests_under_asgi_too(actors):
     assert (
         sample(text, "distretto_http_requests_total", route="/healthz", status="200") == before + 3
     )
+
+
+def test_serve_forgets_the_metric_files_of_ended_processes(tmp_path):
+    import os
+    import subprocess
+
+    from distretto.core.management.commands.serve import forget_dead_processes
+
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    (tmp_path / f"counter_{ended.pid}.db").write_bytes(b"x")
+    (tmp_path / f"counter_{os.getpid()}.db").write_bytes(b"x")
+    forget_dead_processes(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [f"counter_{os.getpid()}.db"]
