@@ -387,7 +387,13 @@ def test_every_acknowledged_telegram_is_stored_once_through_broker_and_worker_ki
         workers.append(IngestionWorker(durable_broker.url, topic, client_id))
         publisher.join(300)
         assert not publisher.is_alive(), "the gateway did not finish publishing"
-        wait_for(lambda: stored() >= len(gateway.acknowledged), "every acknowledged telegram", 180)
+        try:
+            wait_for(lambda: stored() >= len(gateway.acknowledged), "acknowledged telegrams", 240)
+        except AssertionError as late:
+            raise AssertionError(
+                f"{late}: {stored()} stored of {len(gateway.acknowledged)} acknowledged\n"
+                f"worker:\n{workers[-1].output()}\nbroker:\n{durable_broker.log.read_text()}"
+            ) from None
         time.sleep(1.0)  # anything redelivered late lands now, and must change nothing
     finally:
         gateway.close()
