@@ -25,15 +25,15 @@ class LoginView(auth_views.LoginView):
         try:
             throttle.check(username, client_ip(request))
         except RateLimited as refused:
-            form = self.get_form()
-            form.errors.clear()
+            # The form is not validated: no password is checked while throttled.
+            form = self.get_form_class()(request, initial={"username": username})
             minutes = max(1, round(refused.retry_after / 60))
-            form.add_error(
-                None,
-                _("Too many failed attempts: try again in %(minutes)s minutes.")
+            context = self.get_context_data(
+                form=form,
+                throttled=_("Too many failed attempts: try again in %(minutes)s minutes.")
                 % {"minutes": minutes},
             )
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response = self.render_to_response(context, status=429)
             response["Retry-After"] = str(refused.retry_after)
             return response
         return super().post(request, *args, **kwargs)

@@ -25,6 +25,7 @@ comes from an address in ``METRICS_ALLOW_NETWORKS``; with neither configured it 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hmac
 import ipaddress
@@ -150,7 +151,9 @@ def refresh_players() -> None:
     """Set the connected-players gauge from this process's push hub."""
     from distretto.signage import push  # the hub lives in signage; nothing else is read
 
-    PLAYERS_CONNECTED.set(push.hub().connections())
+    # RuntimeError: the hub's loop changed its subscribers meanwhile; next time, then.
+    with contextlib.suppress(RuntimeError):
+        PLAYERS_CONNECTED.set(push.hub().connections())
 
 
 # --- Till movements -------------------------------------------------------------------------

@@ -130,6 +130,7 @@ def test_the_login_page_is_throttled_per_user(client, actors):
     refused = client.post("/accounts/login/", {"username": "manager", "password": PASSWORD})
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
+    assert b'id="login-throttled"' in refused.content
     assert "_auth_user_id" not in client.session
     elsewhere = client.post(
         "/accounts/login/",
