@@ -34,7 +34,6 @@ import time
 from collections.abc import Callable, Generator
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -50,6 +49,7 @@ from prometheus_client import (
 )
 
 from distretto.core.errors import DomainError, NotFound, Unauthenticated
+from distretto.core.inline_middleware import InlineMiddleware
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 GAUGE_REFRESH_S = 5.0
@@ -101,32 +101,19 @@ INGEST_QUEUED = Gauge(
 # --- Requests -------------------------------------------------------------------------------
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(InlineMiddleware):
     """Counts each request by method, route (the URL pattern, so ids do not multiply
     the series) and status, and observes its latency."""
 
-    sync_capable = True
-    async_capable = True
-
     def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
+        super().__init__(get_response)
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._players_due = 0.0
 
-    def __call__(self, request: HttpRequest):
-        if self.async_mode:
-            return self.__acall__(request)
-        started = time.perf_counter()
-        response = self.get_response(request)
-        self._observe(request, response.status_code, started)
-        return response
+    def before(self, request: HttpRequest) -> float:
+        return time.perf_counter()
 
-    async def __acall__(self, request: HttpRequest):
-        started = time.perf_counter()
-        response = await self.get_response(request)
+    def after(self, request: HttpRequest, response, started: float):
         self._observe(request, response.status_code, started)
         return response
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from csp.constants import HEADER
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
@@ -31,6 +30,8 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
+
+from distretto.core.inline_middleware import InlineMiddleware
 
 NONCE_MARK = "__distretto_nonce__"
 # What a page may use when PERMISSIONS_POLICY_ALLOW does not name it: nothing.
@@ -63,25 +64,12 @@ def permissions_policy(view_name: str | None) -> str:
     return _permissions_policy(frozenset(allowed))
 
 
-class SecurityHeadersMiddleware(CSPMiddleware):
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest):
-        if self.async_mode:
-            return self.__acall__(request)
+class SecurityHeadersMiddleware(InlineMiddleware, CSPMiddleware):
+    def before(self, request: HttpRequest) -> None:
         self.process_request(request)
-        return self.process_response(request, self.get_response(request))
 
-    async def __acall__(self, request: HttpRequest):
-        self.process_request(request)
-        return self.process_response(request, await self.get_response(request))
+    def after(self, request: HttpRequest, response: HttpResponseBase, state: None):
+        return self.process_response(request, response)
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase

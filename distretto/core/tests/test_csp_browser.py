@@ -72,7 +72,8 @@ def violations(page, path: str) -> list[str]:
     return found + reported
 
 
-def test_the_clean_pages_load_without_a_policy_violation(page, actors, places):
+def test_the_clean_pages_load_without_a_policy_violation(csp_page, actors, places):
+    page = csp_page
     page.context.add_init_script(LISTEN)
     failing = {}
     signed_in = None
@@ -88,7 +89,8 @@ def test_the_clean_pages_load_without_a_policy_violation(page, actors, places):
     assert not failing, failing
 
 
-def test_an_inline_script_is_blocked(page, actors):
+def test_an_inline_script_is_blocked(csp_page, actors):
+    page = csp_page
     """The policy is enforced, not only sent: an inline script is refused and reported."""
     page.context.add_init_script(LISTEN)
     page.goto(f"{page.base_url}/")
