@@ -17,6 +17,7 @@ attributes.
 The Permissions-Policy denies the browser's sensitive features to every page except
 the few that need them (``PERMISSIONS_POLICY_ALLOW``: the visitor's check-in and the
 "near me" page may ask for the position, the merchant's till for the camera).
+Both headers go on HTML documents only.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ class SecurityHeadersMiddleware(InlineMiddleware, CSPMiddleware):
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
+        # Only documents run scripts and ask for features: JSON, CSV, PDF and media
+        # answers (the API's hot paths) go out without the two long headers.
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
         if "Permissions-Policy" not in response:
             match = getattr(request, "resolver_match", None)
             response["Permissions-Policy"] = permissions_policy(match and match.view_name)

@@ -189,3 +189,9 @@ def test_staff_sessions_expire_after_a_working_day_cardholders_keep_theirs(clien
     client.logout()
     client.post("/accounts/login/", {"username": "cardholder", "password": PASSWORD})
     assert client.session.get_expiry_age() == 14 * 24 * 3600
+
+
+def test_api_answers_carry_neither_policy(client):
+    response = client.get("/healthz")
+    assert response["Content-Type"].startswith("application/json")
+    assert "Content-Security-Policy" not in response and "Permissions-Policy" not in response
