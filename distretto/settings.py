@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "distretto.catalog",
     "distretto.multiservice",
     "distretto.energy",
+    "distretto.observatory",
 ]
 
 MIDDLEWARE = [

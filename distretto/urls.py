@@ -22,6 +22,7 @@ urlpatterns = [
     path("catalog/", include("distretto.catalog.urls")),
     path("multiservice/", include("distretto.multiservice.urls")),
     path("energy/", include("distretto.energy.urls")),
+    path("observatory/", include("distretto.observatory.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
