@@ -73,9 +73,10 @@ def commerce(district_ids: Iterable[int], month: date) -> dict[int, CommerceFigu
         till.values("program__district", "card")
         .annotate(shops=Count("business", distinct=True))
         .filter(shops__gte=2)
+        .values_list("program__district", flat=True)
     )
-    for row in crossing.values("program__district").annotate(cards=Count("card")).order_by():
-        result[row["program__district"]]["cards_cross_shopping"] = row["cards"]
+    for district_id in crossing:
+        result[district_id]["cards_cross_shopping"] += 1
     purchases = in_month.values("program__district").annotate(
         earned=Sum("amount", filter=Q(kind=Kind.EARN)),
         reversed=Sum("amount", filter=Q(kind=Kind.REVERSAL, reverses__kind=Kind.EARN)),

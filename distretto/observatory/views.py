@@ -81,7 +81,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             item["vs_month_display"] = services.signed(item["vs_month"])
             item["vs_year_display"] = services.signed(item["vs_year"])
     has_values = any(item["value"] is not None for area in areas for item in area["items"])
-    map_code = request.GET.get("map", DEFAULT_MAP_INDICATOR)
+    # An area none of whose indicators has a figure in the year is named, not drawn.
+    shown_areas = [
+        a for a in areas if any(i["value"] is not None or i["spark"] for i in a["items"])
+    ]
+    empty_areas = [a["name"] for a in areas if a not in shown_areas]
+    with_data = [
+        i["indicator"].code for a in shown_areas for i in a["items"] if i["value"] is not None
+    ]
+    map_code = request.GET.get("map") or (with_data[0] if with_data else DEFAULT_MAP_INDICATOR)
     if map_code not in ind.BY_CODE:
         map_code = DEFAULT_MAP_INDICATOR
     chart = _chart_data(scope, language)
@@ -90,7 +98,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "chambers": chambers,
         "month": month,
-        "areas": areas,
+        "areas": shown_areas,
+        "empty_areas": empty_areas,
         "has_values": has_values,
         "chart": chart,
         "comparison_codes": [(i, i.name(language)) for i in comparison_codes],
