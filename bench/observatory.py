@@ -53,6 +53,8 @@ def django_setup() -> None:
 
 
 def ensure_database() -> None:
+    if "--rebuild" in sys.argv:
+        psql(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
     with contextlib.suppress(subprocess.CalledProcessError):  # it exists: the data are kept
         psql(f"CREATE DATABASE {BENCH_DB}")
     subprocess.run(
@@ -102,7 +104,7 @@ def build(first_month) -> None:
             f"""INSERT INTO loyalty_card (program_id, number, token_hash, status, holder_name,
                 holder_email, consent_privacy, consent_marketing, batch, created_at)
             SELECT {program.pk}, 'B' || {program.pk} || '-' || g,
-                md5(g::text) || md5('{SLUG}' || g),
+                md5({program.pk} || '-' || g) || md5('{SLUG}' || g),
                 'active', '', '', false, false, 'bench',
                 timestamptz '{start}' + (g::float / {CARDS} * {MONTHS} * 30.4) * interval '1 day'
             FROM generate_series(1, {CARDS}) g""",

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypedDict
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.signals import post_save
 from django.db.transaction import on_commit
 
@@ -64,11 +64,14 @@ def commerce(district_ids: Iterable[int], month: date) -> dict[int, CommerceFigu
     in_month = LedgerTransaction.objects.filter(program__district__in=ids, period=period)
     till = in_month.filter(kind__in=TILL_KINDS)
     for row in till.values("program__district").annotate(
-        cards=Count("card", distinct=True), shops=Count("business", distinct=True)
+        cards=Count("card", distinct=True),
+        shops=Count("business", distinct=True),
+        earned=Sum("amount", filter=Q(kind=Kind.EARN)),
     ):
         figures = result[row["program__district"]]
         figures["cards_active"] = row["cards"]
         figures["merchants_active"] = row["shops"]
+        figures["purchases_eur"] = row["earned"] or Decimal(0)
     crossing = (
         till.values("program__district", "card")
         .annotate(shops=Count("business", distinct=True))
@@ -77,14 +80,13 @@ def commerce(district_ids: Iterable[int], month: date) -> dict[int, CommerceFigu
     )
     for district_id in crossing:
         result[district_id]["cards_cross_shopping"] += 1
-    purchases = in_month.values("program__district").annotate(
-        earned=Sum("amount", filter=Q(kind=Kind.EARN)),
-        reversed=Sum("amount", filter=Q(kind=Kind.REVERSAL, reverses__kind=Kind.EARN)),
+    reversed_earns = (
+        in_month.filter(kind=Kind.REVERSAL, reverses__kind=Kind.EARN)
+        .values("program__district")
+        .annotate(amount=Sum("amount"))
     )
-    for row in purchases.order_by():
-        result[row["program__district"]]["purchases_eur"] = (row["earned"] or Decimal(0)) - (
-            row["reversed"] or Decimal(0)
-        )
+    for row in reversed_earns:
+        result[row["program__district"]]["purchases_eur"] -= row["amount"] or Decimal(0)
     _settlement(ids, period, result)
     for district_id, zone in district_zones(ids).items():
         start, end = month_bounds(zone, month)
@@ -98,8 +100,18 @@ def commerce(district_ids: Iterable[int], month: date) -> dict[int, CommerceFigu
 
 def _settlement(ids: list[int], period: str, result: dict) -> None:
     """Per shop: points issued and redeemed in ``period`` (the settlement's figures)."""
+    # The month's movements lie in a range of ids: bounding the entries by it lets the
+    # database read that range of entries only (filtering by the movement's period
+    # alone, PostgreSQL reads every merchant entry ever posted).
+    bounds = LedgerTransaction.objects.filter(program__district__in=ids, period=period).aggregate(
+        first=Min("pk"), last=Max("pk")
+    )
+    if bounds["first"] is None:
+        return
     rows = (
         Entry.objects.filter(
+            transaction__gte=bounds["first"],
+            transaction__lte=bounds["last"],
             transaction__program__district__in=ids,
             transaction__period=period,
             account__kind__in=(Account.Kind.MERCHANT_ISSUED, Account.Kind.MERCHANT_REDEEMED),

@@ -41,6 +41,22 @@ GAS_EUR_PER_SMC = 1.0366
 # Assumed seasonal efficiency of the boilers turning gas into the heat that is metered.
 BOILER_EFFICIENCY = 0.90
 
+# The units in English (the definitions give them in Italian).
+UNITS_EN = {
+    "carte": "cards",
+    "punti": "points",
+    "negozi": "shops",
+    "check-in": "check-ins",
+    "percorsi": "routes",
+    "servizi": "services",
+    "iscrizioni": "enrolments",
+    "punti su 100": "points out of 100",
+    "totem": "totems",
+    "% dei giorni": "% of days",
+    "riproduzioni": "plays",
+    "progetti": "projects",
+}
+
 AREAS = {
     "commerce": ("Commercio", "Commerce"),
     "tourism": ("Turismo", "Tourism"),
@@ -70,6 +86,11 @@ class Indicator:
 
     def name(self, language: str | None) -> str:
         return self.name_en if (language or "").startswith("en") else self.name_it
+
+    def unit_in(self, language: str | None) -> str:
+        if (language or "").startswith("en"):
+            return UNITS_EN.get(self.unit, self.unit)
+        return self.unit
 
     def formula(self, language: str | None) -> str:
         return self.formula_en if (language or "").startswith("en") else self.formula_it

@@ -146,7 +146,7 @@ def _build(chamber: Chamber, month: date, language: str) -> bytes:
                         styles["small"],
                     ),
                     services.shown(item["value"], indicator.decimals),
-                    pdf_text(indicator.unit),
+                    pdf_text(indicator.unit_in(language)),
                     services.signed(item["vs_month"]),
                     services.signed(item["vs_year"]),
                 ]
@@ -173,7 +173,7 @@ def _build(chamber: Chamber, month: date, language: str) -> bytes:
     labels = [f"{m:%m/%y}" for m in months]
     charts = [
         _chart(
-            f"{ind.get(code).name(language)} ({ind.get(code).unit})",
+            f"{ind.get(code).name(language)} ({ind.get(code).unit_in(language)})",
             labels,
             services.series(found.get(code, {}), months),
         )

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -325,9 +325,9 @@ OPEN_COLUMNS = [
 ]
 
 
-def suppressed(row: MonthlyValue) -> bool:
+def suppressed(basis: int | None) -> bool:
     """A value resting on 1 to 4 people or shops is not published."""
-    return row.basis is not None and 0 < row.basis < ind.SMALL_COUNT
+    return basis is not None and 0 < basis < ind.SMALL_COUNT
 
 
 def open_rows(
@@ -350,7 +350,7 @@ def open_rows(
         codes = [indicator]
     rows = MonthlyValue.objects.filter(
         month__gte=months[0], month__lte=months[-1], indicator__in=codes, part=""
-    ).select_related("chamber", "district")
+    )
     if district:
         found = District.objects.filter(slug=district, active=True).first()
         if found is None:
@@ -361,23 +361,37 @@ def open_rows(
         if found_chamber is None:
             raise Invalid(_("No chamber with this code."), field="chamber")
         rows = rows.filter(chamber=found_chamber)
-    rows = rows.filter(Q(district__isnull=True) | Q(district__active=True))
+    districts = {
+        pk: (slug, name)
+        for pk, slug, name in District.objects.filter(active=True).values_list("pk", "slug", "name")
+    }
+    chambers = {
+        pk: (code, name) for pk, code, name in Chamber.objects.values_list("pk", "code", "name")
+    }
     order = {code: n for n, code in enumerate(codes)}
     result = []
-    for row in rows:
-        indicator_ = ind.get(row.indicator)
-        hidden = suppressed(row)
+    # Plain tuples: an answer holds thousands of rows, and model instances would cost
+    # more than the query.
+    for chamber_id, district_id, month, code, value, basis in rows.values_list(
+        "chamber", "district", "month", "indicator", "value", "basis"
+    ).order_by("month", "chamber", "district", "indicator"):
+        if district_id is not None and district_id not in districts:
+            continue  # a district no longer active
+        indicator_ = ind.get(code)
+        hidden = suppressed(basis)
+        chamber_code, chamber_name = chambers[chamber_id]
+        slug, name = districts[district_id] if district_id is not None else (None, chamber_name)
         result.append(
             {
-                "month": f"{row.month:%Y-%m}",
-                "chamber": row.chamber.code,
-                "district": row.district.slug if row.district else None,
-                "district_name": row.district.name if row.district else row.chamber.name,
+                "month": f"{month:%Y-%m}",
+                "chamber": chamber_code,
+                "district": slug,
+                "district_name": name,
                 "area": indicator_.area,
-                "indicator": row.indicator,
+                "indicator": code,
                 "name": indicator_.name(language),
-                "unit": indicator_.unit,
-                "value": None if hidden else row.value,
+                "unit": indicator_.unit_in(language),
+                "value": None if hidden else value,
                 "suppressed": hidden,
                 "estimate": indicator_.estimate,
             }

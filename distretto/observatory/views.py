@@ -76,6 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         area["name"] = area["name_en"] if language.startswith("en") else area["name_it"]
         for item in area["items"]:
             item["name"] = item["indicator"].name(language)
+            item["unit"] = item["indicator"].unit_in(language)
             item["spark"] = sparkline(item["spark"])
             item["display"] = services.shown(item["value"], item["indicator"].decimals)
             item["vs_month_display"] = services.signed(item["vs_month"])
@@ -102,13 +103,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "empty_areas": empty_areas,
         "has_values": has_values,
         "chart": chart,
-        "comparison_codes": [(i, i.name(language)) for i in comparison_codes],
+        "comparison_codes": [(i.name(language), i.unit_in(language)) for i in comparison_codes],
         "comparison": services.comparison(scope, month, COMPARISON_CODES),
         "map_code": map_code,
         "map_indicators": [(i.code, i.name(language)) for i in ind.INDICATORS],
         "map_data": {
             "indicator": ind.get(map_code).name(language),
-            "unit": ind.get(map_code).unit,
+            "unit": ind.get(map_code).unit_in(language),
             "features": services.map_features(scope, month, map_code),
         },
         "timeline": services.project_timeline(
@@ -155,7 +156,7 @@ def _chart_data(scope: services.Scope, language: str) -> dict:
         ]
         indicators[indicator.code] = {
             "name": indicator.name(language),
-            "unit": indicator.unit,
+            "unit": indicator.unit_in(language),
             "area": indicator.area,
             "decimals": indicator.decimals,
             "series": lines,
@@ -184,7 +185,9 @@ def open_data(request: HttpRequest) -> HttpResponse:
     for row in rows:
         by_chamber.setdefault(row["chamber"], []).append(row)
     context = {
-        "definitions": [(i, i.name(language), i.formula(language)) for i in ind.published()],
+        "definitions": [
+            (i, i.name(language), i.unit_in(language), i.formula(language)) for i in ind.published()
+        ],
         "month": month,
         "tables": [(c, by_chamber.get(c.code, [])) for c in chambers if c.code in by_chamber],
         "first_month": f"{add_months(month, -11):%Y-%m}" if month else "",

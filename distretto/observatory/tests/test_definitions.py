@@ -29,7 +29,7 @@ def test_the_readme_lists_every_indicator_with_its_formula_and_publication():
     text = README.read_text()
     for indicator in ind.INDICATORS:
         published = "yes" if indicator.publishable else "no"
-        line = f"| `{indicator.code}` | {indicator.name_en} | {indicator.unit} |"
+        line = f"| `{indicator.code}` | {indicator.name_en} | {indicator.unit_in('en')} |"
         assert line in text, indicator.code
         row = next(row for row in text.splitlines() if row.startswith(line))
         assert indicator.formula_en.replace("|", "/") in row
