@@ -7,12 +7,13 @@ here writes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import TypedDict
 
 from django.db.models import Count, Sum
 
 from distretto.catalog.models import ServiceDelivery
+from distretto.territory.figures import next_month
 
 
 class ServiceFigures(TypedDict):
@@ -22,7 +23,7 @@ class ServiceFigures(TypedDict):
 
 
 def services_delivered(district_ids: Iterable[int], month: date) -> dict[int, ServiceFigures]:
-    end = (month + timedelta(days=32)).replace(day=1)
+    end = next_month(month)
     rows = ServiceDelivery.objects.filter(
         venue__district__in=list(district_ids), date__gte=month, date__lt=end
     )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import TypedDict
 
 from django.db.models import Count, Exists, Min, OuterRef
 
 from distretto.checkins.models import Attempt, Decision, Route
+from distretto.territory.figures import next_month
 
 
 class TourismFigures(TypedDict):
@@ -22,10 +23,6 @@ class TourismFigures(TypedDict):
     returning_cards: int  # of those, cards with an accepted check-in in an earlier month
     venues: int  # venues with an accepted check-in
     routes_completed: int  # routes whose last missing venue was stamped in the month
-
-
-def next_month(month: date) -> date:
-    return (month + timedelta(days=32)).replace(day=1)
 
 
 def tourism(district_ids: Iterable[int], month: date) -> dict[int, TourismFigures]:

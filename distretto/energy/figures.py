@@ -10,13 +10,14 @@ Nothing here writes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import TypedDict
 
 from django.db.models import Count, Sum
 
 from distretto.energy import services
 from distretto.energy.models import Site, Unit
+from distretto.territory.figures import next_month
 
 
 class SiteMonth(TypedDict):
@@ -39,13 +40,9 @@ class EnergyFigures(TypedDict):
     chp_self_consumed_kwh: float
 
 
-def _next_month(month: date) -> date:
-    return (month + timedelta(days=32)).replace(day=1)
-
-
 def site_month(site: Site, month: date) -> SiteMonth:
     """The heat, degree days and co-generation of ``site`` in ``month``."""
-    end = _next_month(month)
+    end = next_month(month)
     balance = services.cogeneration_balance(site, month, end)
     return {
         "heat_kwh": balance["heat"]["produced_kwh"],

@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 
 from distretto.multiservice import services
 from distretto.multiservice.models import Checkup, Enrolment, MultiserviceShop
-from distretto.territory.figures import district_zones, month_bounds
+from distretto.territory.figures import district_zones, month_bounds, next_month
 
 
 class NetworkFigures(TypedDict):
@@ -28,7 +28,7 @@ class NetworkFigures(TypedDict):
 
 
 def _last_day(month: date) -> date:
-    return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return next_month(month) - timedelta(days=1)
 
 
 def network(district_ids: Iterable[int], month: date) -> dict[int, NetworkFigures]:

@@ -67,10 +67,15 @@ def districts(district_ids: Iterable[int] | None = None) -> list[DistrictInfo]:
     ]
 
 
+def next_month(month: date) -> date:
+    """The first day of the month after ``month``'s."""
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def month_bounds(time_zone: str, month: date) -> tuple[datetime, datetime]:
     """Start and end (exclusive) of the local calendar ``month`` in ``time_zone``."""
     zone = ZoneInfo(time_zone)
-    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    following = next_month(month)
     return (
         datetime(month.year, month.month, 1, tzinfo=zone),
         datetime(following.year, following.month, 1, tzinfo=zone),
