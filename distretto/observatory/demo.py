@@ -38,6 +38,11 @@ from distretto.observatory.models import MonthlyValue
 from distretto.signage.models import Content, Display, PlayRecord
 from distretto.territory.models import Business, Chamber, Comune, District, Project
 
+# What `distretto demo` prints as the way in.
+DEMO_LINKS = [
+    ("observatory", "/observatory/?chamber=cuneo"),
+    ("open data", "/observatory/open-data/"),
+]
 BATCH = "demo-osservatorio"
 PLAY_PREFIX = "demo-osservatorio-"
 LODI_MONTHS = 13  # months of history before the loyalty demo's own four
