@@ -33,7 +33,7 @@ from distretto.core.errors import Invalid
 from distretto.observatory import indicators as ind
 from distretto.observatory import services
 from distretto.observatory.compute import add_months
-from distretto.observatory.models import MonthlyReport, MonthlyValue
+from distretto.observatory.models import MonthlyReport
 from distretto.territory.models import Chamber, District
 
 ACCENT = colors.HexColor("#0b6e4f")
@@ -198,23 +198,17 @@ def _build(chamber: Chamber, month: date, language: str) -> bytes:
 
 def _district_table(chamber: Chamber, month: date, language: str, styles: dict) -> Table:
     districts = list(District.objects.filter(chamber=chamber, active=True).order_by("name"))
-    found = {
-        (r.district_id, r.indicator): r.value
-        for r in MonthlyValue.objects.filter(
-            district__in=districts, month=month, indicator__in=TABLE_CODES, part=""
-        )
-    }
     header = [_("District")] + [
         Paragraph(escape(pdf_text(ind.get(code).name(language))), styles["small"])
         for code in TABLE_CODES
     ]
     rows = [header]
-    for district in districts:
+    for row in services.comparison(districts, month, TABLE_CODES):
         rows.append(
-            [Paragraph(escape(district.name), styles["small"])]
+            [Paragraph(escape(row["district"].name), styles["small"])]
             + [
-                services.shown(found.get((district.pk, code)), ind.get(code).decimals)
-                for code in TABLE_CODES
+                services.shown(value, ind.get(code).decimals)
+                for value, code in zip(row["values"], TABLE_CODES, strict=True)
             ]
         )
     if len(rows) == 1:

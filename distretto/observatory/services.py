@@ -138,21 +138,21 @@ def staff_scope(
 
 def values(
     chamber: Chamber, district: District | None, months: list[date], codes=None, part: str = ""
-) -> dict[str, dict[date, MonthlyValue]]:
+) -> dict[str, dict[date, float | None]]:
     """code -> month -> stored value, for the chamber total or one district."""
     rows = MonthlyValue.objects.filter(
         chamber=chamber, district=district, month__gte=months[0], month__lte=months[-1], part=part
     )
     if codes is not None:
         rows = rows.filter(indicator__in=list(codes))
-    found: dict[str, dict[date, MonthlyValue]] = defaultdict(dict)
-    for row in rows:
-        found[row.indicator][row.month] = row
+    found: dict[str, dict[date, float | None]] = defaultdict(dict)
+    for code, month, value in rows.values_list("indicator", "month", "value").order_by():
+        found[code][month] = value
     return found
 
 
-def series(found: dict[date, MonthlyValue], months: list[date]) -> list[float | None]:
-    return [found[m].value if m in found else None for m in months]
+def series(found: dict[date, float | None], months: list[date]) -> list[float | None]:
+    return [found.get(month) for month in months]
 
 
 def shown(value: float | None, decimals: int) -> str:
@@ -189,14 +189,13 @@ def key_figures(chamber: Chamber, district: District | None, month: date) -> lis
             if indicator.area != area:
                 continue
             by_month = found.get(indicator.code, {})
-            current = by_month.get(month)
-            value = current.value if current else None
+            value = by_month.get(month)
             items.append(
                 {
                     "indicator": indicator,
                     "value": value,
-                    "vs_month": change(value, _value(by_month.get(previous))),
-                    "vs_year": change(value, _value(by_month.get(year_before))),
+                    "vs_month": change(value, by_month.get(previous)),
+                    "vs_year": change(value, by_month.get(year_before)),
                     "spark": series(by_month, months[1:]),
                 }
             )
@@ -204,31 +203,25 @@ def key_figures(chamber: Chamber, district: District | None, month: date) -> lis
     return areas
 
 
-def _value(row: MonthlyValue | None) -> float | None:
-    return row.value if row else None
-
-
-def comparison(scope: Scope, month: date, codes: list[str]) -> list[dict]:
-    """One row per district of the scope: the ``codes`` in ``month``."""
+def comparison(districts: list[District], month: date, codes: list[str]) -> list[dict]:
+    """One row per district: the ``codes`` in ``month``."""
     rows = MonthlyValue.objects.filter(
-        district__in=scope.districts, month=month, indicator__in=codes, part=""
-    )
-    found = {(r.district_id, r.indicator): r.value for r in rows}
+        district__in=districts, month=month, indicator__in=codes, part=""
+    ).values_list("district", "indicator", "value")
+    found = {(district_id, code): value for district_id, code, value in rows}
     return [
-        {"district": d, "values": [found.get((d.pk, code)) for code in codes]}
-        for d in scope.districts
+        {"district": d, "values": [found.get((d.pk, code)) for code in codes]} for d in districts
     ]
 
 
 def map_features(scope: Scope, month: date, code: str) -> dict:
     """GeoJSON of the scope's districts with ``code``'s value in ``month``: the
     boundary when the registry has one, else the centre as a point."""
-    found = {
-        r.district_id: r.value
-        for r in MonthlyValue.objects.filter(
+    found = dict(
+        MonthlyValue.objects.filter(
             district__in=scope.districts, month=month, indicator=code, part=""
-        )
-    }
+        ).values_list("district", "value")
+    )
     features = []
     for district in scope.districts:
         geometry = district.boundary or {

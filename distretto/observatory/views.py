@@ -104,7 +104,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "has_values": has_values,
         "chart": chart,
         "comparison_codes": [(i.name(language), i.unit_in(language)) for i in comparison_codes],
-        "comparison": services.comparison(scope, month, COMPARISON_CODES),
+        "comparison": services.comparison(scope.districts, month, COMPARISON_CODES),
         "map_code": map_code,
         "map_indicators": [(i.code, i.name(language)) for i in ind.INDICATORS],
         "map_data": {
