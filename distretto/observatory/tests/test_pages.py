@@ -119,3 +119,12 @@ def test_a_report_without_figures_is_refused_with_a_message(actors):
     assert not MonthlyReport.objects.exists()
     with pytest.raises(report.Invalid):
         report.build(actors.chamber, date(2025, 1, 1))
+
+
+def test_the_page_in_english_names_indicators_and_units_in_english(actors, values):
+    client = client_for(actors.operator)
+    client.cookies["django_language"] = "en"
+    text = client.get(f"/observatory/?{MONTH}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Active cards" in text
+    assert "1,400" in text
+    assert ">cards<" in text
