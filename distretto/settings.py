@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "distretto.multiservice",
     "distretto.energy",
     "distretto.privacy",
+    "distretto.observatory",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("multiservice/", include("distretto.multiservice.urls")),
     path("energy/", include("distretto.energy.urls")),
     path("privacy/", include("distretto.privacy.urls")),
+    path("observatory/", include("distretto.observatory.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
