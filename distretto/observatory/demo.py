@@ -35,6 +35,7 @@ from distretto.multiservice.models import (
 )
 from distretto.observatory import compute, report
 from distretto.observatory.models import MonthlyValue
+from distretto.signage import proof
 from distretto.signage.models import Content, Display, PlayRecord
 from distretto.territory.models import Business, Chamber, Comune, District, Project
 
@@ -484,6 +485,8 @@ def _totems(cuneo: District, today: date) -> bool:
         ],
         rows,
     )
+    # The totems' reports read daily aggregates; raw plays this old would not be kept.
+    proof.rebuild_daily(cuneo, first, end - timedelta(days=1))
     return True
 
 

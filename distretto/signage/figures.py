@@ -1,22 +1,21 @@
 """Read-only figures of the totem network for the observatory, per district and month.
 
-For now the plays are counted from the raw proof-of-play records (``PlayRecord``),
-all behind ``plays``: when proof of play becomes daily aggregates per day, content
-and display, only this function changes (it needs, per display and local day, the
-plays and the shop's plays, which the aggregates keep).
+The plays are counted from the daily aggregates per local day, display and content
+(``proof.daily_plays``), which stay when the raw records are deleted after their
+retention (90 days), so a month's figures do not change as it ages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Q, Sum
 
-from distretto.signage.models import Display, PlayRecord
+from distretto.signage.models import Display
+from distretto.signage.proof import daily_plays
 from distretto.territory.figures import district_zones, month_bounds
 
 
@@ -37,20 +36,19 @@ def plays(district_ids: Iterable[int], month: date) -> dict[int, TotemFigures]:
                 district=district_id, approved=True, created_at__lt=end
             ).values_list("created_at", flat=True)
         )
-        in_month = PlayRecord.objects.filter(
-            display__district=district_id, started_at__gte=start, started_at__lt=end
+        # The aggregates' days are the district's local days, as the month's bounds.
+        in_month = daily_plays(
+            district_ids=[district_id],
+            since=start.date(),
+            until=end.date() - timedelta(days=1),
+        ).filter(plays__gt=0)
+        sums = in_month.aggregate(
+            total=Sum("plays"), shops=Sum("plays", filter=Q(business__isnull=False))
         )
-        shown = in_month.aggregate(
-            plays=Count("id"), shop_plays=Count("id", filter=Q(business__isnull=False))
-        )
+        shown = {"plays": sums["total"] or 0, "shop_plays": sums["shops"] or 0}
         if not installed and not shown["plays"]:
             continue
-        days_playing = (
-            in_month.annotate(day=TruncDate("started_at", tzinfo=ZoneInfo(zone)))
-            .values("display", "day")
-            .distinct()
-            .count()
-        )
+        days_playing = in_month.values("display", "day").distinct().count()
         days = (end.date() - start.date()).days
         local = ZoneInfo(zone)
         days_installed = sum(

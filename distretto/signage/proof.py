@@ -52,7 +52,13 @@ def _check(record: object) -> tuple[dict | None, str]:
     if not isinstance(content, int) or isinstance(content, bool):
         return None, "content: a content id"
     started = record.get("started_at")
-    started_at = parse_datetime(started) if isinstance(started, str) else None
+    # JSON from a player, or a datetime from code in this process.
+    started_at = started if isinstance(started, datetime) else None
+    if isinstance(started, str):
+        try:
+            started_at = parse_datetime(started)
+        except ValueError:
+            started_at = None
     if started_at is None:
         return None, "started_at: a date and time, ISO 8601"
     if timezone.is_naive(started_at):

@@ -31,8 +31,9 @@ from distretto.observatory import compute, services
 from distretto.observatory import indicators as ind
 from distretto.observatory.models import MonthlyValue
 from distretto.observatory.tests.conftest import MARCH, at, new_card
+from distretto.signage import proof
 from distretto.signage import services as signage
-from distretto.signage.models import Content, Display, PlayRecord
+from distretto.signage.models import Content, Display
 from distretto.testing import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -202,9 +203,9 @@ def test_totem_indicators_match_the_hand_count(actors):
             "duration_s": 10,
         }
 
-    signage.record_plays(first, [play(first, notice, 2, 0), play(first, notice, 2, 1)])
-    signage.record_plays(first, [play(first, offer, 3, 0)])
-    signage.record_plays(second, [play(second, offer, 2, 0)])
+    proof.record_plays(first, [play(first, notice, 2, 0), play(first, notice, 2, 1)])
+    proof.record_plays(first, [play(first, offer, 3, 0)])
+    proof.record_plays(second, [play(second, offer, 2, 0)])
 
     compute.refresh_month(MARCH)
 
@@ -212,9 +213,10 @@ def test_totem_indicators_match_the_hand_count(actors):
     assert value(actors.district, "plays") == 4
     assert value(actors.district, "plays_shop_share") == 50.0
     assert value(actors.district, "totems_online_pct") == round(3 / 62 * 100, 1)
-    in_march = PlayRecord.objects.filter(started_at__gte=at(1, 0), started_at__lt=at(1, 0, 4))
-    report = signage.play_report(in_march, at(1).tzinfo)
-    assert value(actors.district, "plays") == sum(row["plays"] for row in report)
+    in_march = proof.daily_plays(
+        district_ids=[actors.district.pk], since=MARCH, until=MARCH.replace(day=31)
+    )
+    assert value(actors.district, "plays") == proof.report(in_march).plays
 
 
 def test_energy_indicators_match_the_hand_count(actors):

@@ -24,7 +24,10 @@ def context_of(_chromium):
 
     def make(width: int, height: int, **options):
         context = _chromium.new_context(
-            locale="it-IT", viewport={"width": width, "height": height}, **options
+            locale="it-IT",
+            viewport={"width": width, "height": height},
+            bypass_csp=True,  # Playwright's string waits are evals, which the CSP forbids
+            **options,
         )
         opened.append(context)
         page = context.new_page()
@@ -240,3 +243,36 @@ def test_a_player_keeps_playing_through_60_s_without_server_and_reports_afterwar
         f"{reported} plays reported after the restart"
     )
     assert reported >= queued
+
+
+def test_the_player_plays_and_captures_its_screen_under_the_content_security_policy(
+    _chromium, actors, totems, start_server
+):
+    """As a kiosk browser runs it: the policy enforced, no violation reported."""
+    centre, _station = totems
+    services.update_display(
+        centre, {"layout": services.builtin_layouts()["landscape-main-side-ticker"].pk}
+    )
+    publish(actors, "Benvenuti", duration_s=5)
+    publish(actors, "Mercato sabato", zone="ticker", duration_s=5)
+    server = start_server()
+    context = _chromium.new_context(locale="it-IT", viewport={"width": 960, "height": 540})
+    try:
+        page = context.new_page()
+        page.add_init_script(
+            "window.__violations = [];"
+            "document.addEventListener('securitypolicyviolation',"
+            " (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
+        page.goto(f"{server.url}/signage/player/#token={centre.raw_token}")
+        deadline = time.monotonic() + 30
+        while page.evaluate("document.body.dataset.contentId") is None:
+            assert time.monotonic() < deadline, "the player never played"
+            time.sleep(0.3)
+        image = page.evaluate(
+            "window.modernScreenshot.domToJpeg(document.getElementById('player'), {scale: 0.5})"
+        )
+        assert image.startswith("data:image/jpeg") and len(image) > 2000
+        assert page.evaluate("window.__violations") == []
+    finally:
+        context.close()
