@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from distretto.accounts.models import Role
@@ -73,7 +74,24 @@ def network(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "multiservice/network.html",
-        {"shops": [services.shop_summary(shop) for shop in shops]},
+        {
+            "shops": [services.shop_summary(shop) for shop in shops],
+            "map_texts": {
+                "residents": _("residents"),
+                "services": _("Services"),
+                "hours": _("Opening hours"),
+                "closed": _("closed"),
+                "days": {
+                    "mon": _("Mon"),
+                    "tue": _("Tue"),
+                    "wed": _("Wed"),
+                    "thu": _("Thu"),
+                    "fri": _("Fri"),
+                    "sat": _("Sat"),
+                    "sun": _("Sun"),
+                },
+            },
+        },
     )
 
 
@@ -520,8 +538,10 @@ def impact_dashboard(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="multiservice-impact.csv"'
         return response
     months = [row["month"] for row in report["by_month"]]
+    for row in report["by_month"]:
+        row["month_label"] = _month_label(row["month"])
     chart = {
-        "months": months,
+        "months": [_month_label(month) for month in months],
         "types": [
             {
                 "label": str(item["label"]),
@@ -552,8 +572,18 @@ def impact_dashboard(request: HttpRequest) -> HttpResponse:
                 ).distinct()
             ],
             "query": request.GET.urlencode(),
+            "can_record": shops_for(principal, record=True).exists(),
         },
     )
+
+
+def _month_label(month: str) -> str:
+    """``2026-05`` → ``maggio 2026`` in the page's language."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return month
+    return date_format(first, "F Y")
 
 
 @login_required
