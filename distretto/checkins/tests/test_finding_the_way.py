@@ -35,9 +35,7 @@ def test_the_bistros_code_screen_shows_nothing_of_the_staff_session(page, actors
 
 
 @pytest.mark.django_db
-def test_the_manager_reads_rejections_in_words_and_is_asked_before_blocking(
-    actors, venue, card
-):
+def test_the_manager_reads_rejections_in_words_and_is_asked_before_blocking(actors, venue, card):
     start = timezone.now() - timedelta(hours=5)
     for minutes in range(6):
         check_in(card, venue, metres_north=3_000, now=start + timedelta(minutes=minutes))

@@ -134,7 +134,9 @@ def test_card_batches_are_issued_from_a_page(actors, program, db):
     assert len(rows) == 4 and all("/loyalty/w/" in row[2] for row in rows[1:])
     assert Card.objects.filter(program=program).exclude(batch="").count() == 3
     pdf = client.post(f"/loyalty/p/{program.pk}/batches/", {"count": "2", "format": "pdf"})
-    assert pdf["Content-Type"] == "application/pdf" and len(PdfReader(io.BytesIO(pdf.content)).pages)
+    assert pdf["Content-Type"] == "application/pdf" and len(
+        PdfReader(io.BytesIO(pdf.content)).pages
+    )
     refused = client.post(f"/loyalty/p/{program.pk}/batches/", {"count": "0", "format": "pdf"})
     assert refused.status_code == 200 and "1 a 1000" in refused.content.decode()
     listed = client.get(f"/loyalty/p/{program.pk}/batches/").content.decode()
