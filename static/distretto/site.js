@@ -4,6 +4,8 @@
 //   <form data-confirm="question">      asks once before an irreversible action;
 //   <button data-confirm="question">    the same for one button of a form;
 //   <button data-set="field=value">     sets a hidden field of its form before sending.
+// A table wider than a phone scrolls inside itself (site.css); while it does, it takes
+// the keyboard focus so that it can be scrolled without a mouse.
 (function () {
   "use strict";
   document.addEventListener("change", function (event) {
@@ -24,4 +26,31 @@
     const question = (button && button.dataset.confirm) || form.dataset.confirm;
     if (question && !window.confirm(question)) event.preventDefault();
   });
+  let pending = false;
+  function markScrollableTables() {
+    pending = false;
+    document.querySelectorAll("main table").forEach(function (table) {
+      const scrolls = table.scrollWidth > table.clientWidth + 1;
+      if (scrolls && !table.hasAttribute("tabindex")) {
+        table.setAttribute("tabindex", "0");
+        table.dataset.scrollFocus = "";
+      } else if (!scrolls && table.dataset.scrollFocus !== undefined) {
+        table.removeAttribute("tabindex");
+        delete table.dataset.scrollFocus;
+      }
+    });
+  }
+  function soon() {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(markScrollableTables);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    markScrollableTables();
+    new MutationObserver(soon).observe(document.querySelector("main") || document.body,
+      { childList: true, subtree: true });
+  });
+  window.addEventListener("load", markScrollableTables);
+  window.addEventListener("resize", soon);
 })();

@@ -45,6 +45,8 @@ OVERFLOW = """() => {
   return null;
 }"""
 
+NEXT_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
   return result.violations.filter(v => v.impact === "serious" || v.impact === "critical")
@@ -141,6 +143,7 @@ def test_every_page_of_every_person_opens_fits_a_phone_and_passes_axe(
                         overflowing, username, path, "overflow", f"at {size['width']} px: {wide}"
                     )
             if entry.main:
+                page.evaluate(NEXT_FRAMES)  # let the page react to the last resize
                 axe_started = time.monotonic()
                 page.add_script_tag(content=axe_source)
                 for violation in page.evaluate(AXE_RUN):
