@@ -9,6 +9,8 @@ district of another chamber and must see none of ours.
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import json
 import os
 import socket
@@ -32,6 +34,7 @@ from django.test import Client
 
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken, Membership, Role
+from distretto.territory.comuni import bundled_comuni
 from distretto.territory.models import Business, Chamber, Comune, District, Project
 from distretto.territory.validators import partita_iva_check_digit
 
@@ -63,18 +66,37 @@ class ChamberFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"cc{n}")
 
 
+@functools.cache
+def _bundled_comuni() -> dict[str, Comune]:
+    return {comune.istat_code: comune for comune in bundled_comuni()}
+
+
 class ComuneFactory(factory.django.DjangoModelFactory):
+    """A comune as the bundled reference data has it (name, population, DPR 412/93 climate),
+    with any field given overriding it; an existing one is returned as it is."""
+
     class Meta:
         model = Comune
-        django_get_or_create = ["istat_code"]
 
-    istat_code = "098031"
-    name = "Lodi"
-    province = "LO"
-    province_name = "Lodi"
-    region = "Lombardia"
-    population = 43332
-    altitude_m = 87
+    istat_code = "098031"  # Lodi
+
+    @classmethod
+    def _create(cls, model_class, istat_code: str, **overrides) -> Comune:
+        existing = model_class.objects.filter(pk=istat_code).first()
+        if existing is not None:
+            return existing
+        real = _bundled_comuni().get(istat_code)
+        comune = (
+            copy.copy(real)
+            if real
+            else model_class(
+                istat_code=istat_code, name=f"Comune {istat_code}", province="XX", region="-"
+            )
+        )
+        for name, value in overrides.items():
+            setattr(comune, name, value)
+        comune.save(force_insert=True)
+        return comune
 
 
 class DistrictFactory(factory.django.DjangoModelFactory):
@@ -96,7 +118,7 @@ class BusinessFactory(factory.django.DjangoModelFactory):
     district = factory.SubFactory(DistrictFactory)
     name = factory.Sequence(lambda n: f"Negozio {n}")
     partita_iva = factory.LazyFunction(valid_partita_iva)
-    ateco_code = "47.11.10"
+    ateco_code = "47.11.02"
     category = Business.Category.GROCERY
     address = "Piazza della Vittoria 1, Lodi"
     lat = 45.3142

@@ -122,7 +122,7 @@ def _product_links(request: HttpRequest, fields: dict) -> dict:
     """Ids in the payload to objects; a business out of the caller's scope is 404."""
     if fields.get("comuni") is not None:
         codes = [str(code).zfill(6) for code in fields["comuni"]]
-        found = list(Comune.objects.filter(pk__in=codes))
+        found = list(Comune.objects.in_force().filter(pk__in=codes))
         if len(found) != len(set(codes)):
             raise Invalid("Unknown comune ISTAT code.", field="comuni")
         fields["comuni"] = found

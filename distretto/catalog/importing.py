@@ -1,8 +1,11 @@
 """CSV import and export of typical products.
 
 Columns: ``name``, ``category``, ``designation``, ``region`` (required) and
-optionally ``origin``, ``season_from``, ``season_to``, ``name_en``, ``name_fr``,
-``name_de``, ``description``, ``description_en``, ``description_fr``,
+optionally ``confirmed`` (yes/no: whether the designation was checked against its
+register; a PAT that is not confirmed is shown as a plain local product), ``source``
+(the register and year, or the regional list), ``origin``, ``season_from``,
+``season_to``, ``name_en``, ``name_fr``, ``name_de``, ``description``,
+``description_en``, ``description_fr``,
 ``description_de``. Every row is validated first and each bad row reported with
 its line (the header is line 1) and reason; nothing is written when a row is bad
 unless the caller asks to skip bad rows. Rows match existing products by name
@@ -39,6 +42,7 @@ __all__ = [
 REQUIRED_COLUMNS = ["name", "category", "designation", "region"]
 TEXT_COLUMNS = [
     "origin",
+    "source",
     "name_en",
     "name_fr",
     "name_de",
@@ -48,7 +52,15 @@ TEXT_COLUMNS = [
     "description_de",
 ]
 MONTH_COLUMNS = ["season_from", "season_to"]
-EXPORT_COLUMNS = [*REQUIRED_COLUMNS, "origin", *MONTH_COLUMNS, *TEXT_COLUMNS[1:]]
+EXPORT_COLUMNS = [
+    *REQUIRED_COLUMNS,
+    "confirmed",
+    "source",
+    "origin",
+    *MONTH_COLUMNS,
+    *TEXT_COLUMNS[2:],
+]
+YES, NO = {"yes", "sì", "si", "true", "1"}, {"no", "false", "0"}
 
 # The twenty Italian regions, as ISTAT names them.
 REGIONS = [
@@ -172,6 +184,11 @@ def _values(row: dict[str, Any], header: set[str]) -> dict[str, Any]:
     for name in MONTH_COLUMNS:
         if name in header:
             values[name] = _month(row.get(name, ""), name)
+    if "confirmed" in header:
+        answer = row.get("confirmed", "").strip().lower()
+        if answer not in YES | NO:
+            raise ValidationError({"confirmed": _("write yes or no")})
+        values["designation_confirmed"] = answer in YES
     if (values.get("season_from") is None) != (values.get("season_to") is None):
         raise ValidationError({"season_to": _("give both months of the season, or neither")})
     return values
@@ -235,6 +252,13 @@ def products_csv(products: QuerySet) -> str:
     writer.writerow(EXPORT_COLUMNS)
     for product in products:
         writer.writerow(
-            ["" if getattr(product, c) is None else getattr(product, c) for c in EXPORT_COLUMNS]
+            [
+                ("yes" if product.designation_confirmed else "no")
+                if c == "confirmed"
+                else ""
+                if getattr(product, c) is None
+                else getattr(product, c)
+                for c in EXPORT_COLUMNS
+            ]
         )
     return out.getvalue()

@@ -172,6 +172,10 @@ class Product(models.Model):
         Comune, verbose_name=_("comuni of origin"), blank=True, related_name="+"
     )
     origin = models.CharField(_("area of origin"), max_length=200, blank=True)
+    # Where the designation comes from (register and year, or a regional list). A PAT
+    # listing nobody has checked against the national list is not shown as PAT.
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    designation_confirmed = models.BooleanField(_("designation confirmed"), default=True)
     season_from = models.PositiveSmallIntegerField(
         _("season from (month)"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
@@ -215,6 +219,16 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.designation}" if self.designation != "other" else self.name
+
+    @property
+    def shown_designation(self) -> str:
+        """The designation as pages and the API show it: an unconfirmed PAT is 'other'."""
+        if self.designation == self.Designation.PAT and not self.designation_confirmed:
+            return self.Designation.OTHER
+        return self.designation
+
+    def get_shown_designation_display(self) -> str:
+        return str(self.Designation(self.shown_designation).label)
 
     def label(self, lang: str | None = None) -> str:
         return pick(self, "name", lang)

@@ -43,7 +43,7 @@ def product_brief(product: Product, lang: str) -> dict:
         "slug": product.slug,
         "name": product.label(lang),
         "category": product.category,
-        "designation": product.designation,
+        "designation": product.shown_designation,
         "region": product.region,
         "thumbnail_url": _url(product.thumbnail),
     }
@@ -55,6 +55,9 @@ def product(product: Product, lang: str) -> dict:
         "name_it": product.name,
         "category_label": str(product.get_category_display()),
         "origin": product.origin,
+        "source": product.source,
+        "designation_claimed": product.designation,
+        "designation_confirmed": product.designation_confirmed,
         "comuni": [c.name for c in product.comuni.all()],
         "season_from": product.season_from,
         "season_to": product.season_to,

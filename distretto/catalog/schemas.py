@@ -41,9 +41,12 @@ class ProductOut(Schema):
     name_it: str
     category: str
     category_label: str
-    designation: str
+    designation: str = Field(description="As shown: an unconfirmed PAT listing shows as other")
     region: str
     origin: str
+    source: str = Field(description="Register and year, or regional list, of the designation")
+    designation_claimed: str = Field(description="The designation as recorded")
+    designation_confirmed: bool
     comuni: list[str]
     season_from: int | None
     season_to: int | None
@@ -80,6 +83,8 @@ class ProductIn(Schema):
     designation: str
     region: str = Field(min_length=1, max_length=60)
     origin: str = Field("", max_length=200)
+    source: str = Field("", max_length=300)
+    designation_confirmed: bool = True
     season_from: int | None = Month
     season_to: int | None = Month
     description: str = ""
@@ -101,6 +106,8 @@ class ProductPatch(Schema):
     designation: str | None = None
     region: str | None = Field(None, min_length=1, max_length=60)
     origin: str | None = Field(None, max_length=200)
+    source: str | None = Field(None, max_length=300)
+    designation_confirmed: bool | None = None
     season_from: int | None = Month
     season_to: int | None = Month
     description: str | None = None

@@ -165,6 +165,18 @@ def products() -> QuerySet[Product]:
     return Product.objects.filter(active=True)
 
 
+def designation_is(designation: str, prefix: str = "") -> Q:
+    """Products shown with ``designation``: an unconfirmed PAT counts as 'other'."""
+    pat, other = Product.Designation.PAT, Product.Designation.OTHER
+    confirmed = {f"{prefix}designation_confirmed": True}
+    if designation.upper() == pat:
+        return Q(**{f"{prefix}designation": pat}, **confirmed)
+    match = Q(**{f"{prefix}designation__iexact": designation})
+    if designation.lower() == other:
+        match |= Q(**{f"{prefix}designation": pat}) & ~Q(**confirmed)
+    return match
+
+
 def filter_products(
     queryset: QuerySet[Product],
     *,
@@ -179,7 +191,7 @@ def filter_products(
     if category:
         queryset = queryset.filter(category=category)
     if designation:
-        queryset = queryset.filter(designation__iexact=designation)
+        queryset = queryset.filter(designation_is(designation))
     if region:
         queryset = queryset.filter(region__iexact=region)
     if comune:
@@ -294,7 +306,7 @@ def filter_venues(
     if category:
         queryset = queryset.filter(catalog_products__category=category)
     if designation:
-        queryset = queryset.filter(catalog_products__designation__iexact=designation)
+        queryset = queryset.filter(designation_is(designation, "catalog_products__"))
     if product is not None:
         queryset = queryset.filter(catalog_products=product)
     if q:

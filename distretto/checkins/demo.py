@@ -108,7 +108,7 @@ def _venues(district: District) -> dict[str, list[CheckinPoint]]:
             defaults={
                 "partita_iva": demo_partita_iva("cuneo", 100 + index),
                 "legal_name": f"{name} S.n.c.",
-                "ateco_code": "56.30.00",
+                "ateco_code": "56.30.01",
                 "category": Business.Category.BAR_CAFE,
                 "comune": comune,
                 "address": f"Piazza del Municipio, {comune.name if comune else ''}".strip(", "),

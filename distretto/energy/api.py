@@ -53,6 +53,7 @@ from distretto.energy.schemas import (
     SiteIn,
     SiteOut,
     SitePage,
+    SitePatch,
     UnitIn,
     UnitOut,
     UnitPage,
@@ -137,6 +138,13 @@ def create_site(request: HttpRequest, payload: SiteIn):
 @router.get("/sites/{site_id}", response=SiteOut)
 def get_site(request: HttpRequest, site_id: int):
     return _site(request, site_id)
+
+
+@router.patch("/sites/{site_id}", response=SiteOut)
+def update_site(request: HttpRequest, site_id: int, payload: SitePatch):
+    """Another comune refills zone, degree days and season from DPR 412/93 (or asks for them)."""
+    require_write(request.auth)
+    return services.update_site(_site(request, site_id), payload.dict(exclude_unset=True))
 
 
 @router.post("/sites/{site_id}/registry.csv", response={200: dict})

@@ -11,16 +11,6 @@ import datetime as dt
 
 BASE_TEMPERATURE = 20.0
 
-# Degree days and zone of a few comuni, from DPR 412/93 table A (ISTAT code -> GG).
-DEGREE_DAYS_BY_COMUNE: dict[str, int] = {
-    "070006": 2346,  # Campobasso, zone E
-    "098031": 2592,  # Lodi, zone E
-    "004078": 3012,  # Cuneo, zone F
-    "016024": 2533,  # Bergamo, zone E
-    "015146": 2404,  # Milano, zone E
-    "058091": 1415,  # Roma, zone D
-}
-
 # Upper bound of degree days of each zone (F has none).
 ZONE_LIMITS = (("A", 600), ("B", 900), ("C", 1400), ("D", 2100), ("E", 3000))
 

@@ -42,6 +42,17 @@ class SiteForm(forms.Form):
         self.fields["district"].queryset = districts
 
 
+class SiteEditForm(SiteForm):
+    """A site's name, address, comune and climate; another comune brings its own figures."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, districts=None, **kwargs)
+        del self.fields["district"]
+        self.fields["degree_days"].help_text = _(
+            "Leave empty to keep them, or to take the new comune's."
+        )
+
+
 class UnitForm(forms.Form):
     """A new dwelling or shop."""
 

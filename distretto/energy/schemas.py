@@ -25,6 +25,16 @@ class SiteIn(Schema):
     chp_thermal_kw: Decimal | None = Field(None, ge=0)
 
 
+class SitePatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    address: str | None = None
+    comune: str | None = Field(
+        None, description="ISTAT code; another comune brings its zone, degree days and season"
+    )
+    degree_days: int | None = Field(None, ge=0, description="GG; replaces the site's")
+    climate_zone: Literal["A", "B", "C", "D", "E", "F"] | None = None
+
+
 class SiteOut(Schema):
     id: int
     district: int = Field(alias="district_id")

@@ -36,7 +36,9 @@ from distretto.energy.models import (
     Site,
     Unit,
 )
+from distretto.territory.climate import missing_reason
 from distretto.territory.models import Comune, District
+from distretto.territory.services import resolve_comune
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -161,37 +163,65 @@ def meter_consumption(
 # --- Registry ---------------------------------------------------------------------------------
 
 
+def site_climate(
+    comune: Comune | None, degree_days: int | None, zone: str | None
+) -> tuple[int, str]:
+    """Degree days and zone of a site: as given, else the comune's DPR 412/93 value.
+
+    A comune without one official value (instituted after the decree, or several values
+    by altitude) is refused with the reason, so the figure is asked for, never invented.
+    """
+    if degree_days is None:
+        if comune is None:
+            raise Invalid(_("Give the comune, or the degree days."), field="degree_days")
+        if comune.degree_days is None:
+            raise Invalid(missing_reason(comune), field="degree_days", code="degree_days_required")
+        # Allegato A's own zone, even where it differs from the GG thresholds.
+        return comune.degree_days, zone or comune.climate_zone
+    return degree_days, zone or climate.zone_for(degree_days)
+
+
+def _set_climate(site: Site, degree_days: int, zone: str) -> None:
+    """Degree days, zone and the zone's heating season (DPR 412/93 art. 9)."""
+    (start_month, start_day), (end_month, end_day) = climate.SEASONS[zone]
+    site.degree_days, site.climate_zone = degree_days, zone
+    site.season_start_month, site.season_start_day = start_month, start_day
+    site.season_end_month, site.season_end_day = end_month, end_day
+
+
 def create_site(district: District, fields: dict) -> Site:
     """A site in ``district``; climate zone, degree days and season from its comune."""
-    comune_code = fields.pop("comune", None)
-    comune = None
-    if comune_code:
-        comune = Comune.objects.filter(pk=str(comune_code)).first()
-        if comune is None:
-            raise Invalid(
-                _("No comune with ISTAT code %(code)s.") % {"code": comune_code}, field="comune"
-            )
-    degree_days = fields.pop("degree_days", None)
-    if degree_days is None and comune is not None:
-        degree_days = climate.DEGREE_DAYS_BY_COMUNE.get(comune.pk)
-    if degree_days is None:
-        raise Invalid(
-            _("The degree days of this comune are not known: give degree_days."),
-            field="degree_days",
-        )
-    zone = fields.pop("climate_zone", None) or climate.zone_for(degree_days)
-    (start_month, start_day), (end_month, end_day) = climate.SEASONS[zone]
-    site = Site(
-        district=district,
-        comune=comune,
-        degree_days=degree_days,
-        climate_zone=zone,
-        season_start_month=start_month,
-        season_start_day=start_day,
-        season_end_month=end_month,
-        season_end_day=end_day,
-        **fields,
+    comune = resolve_comune(fields.pop("comune", None))
+    degree_days, zone = site_climate(
+        comune, fields.pop("degree_days", None), fields.pop("climate_zone", None)
     )
+    site = Site(district=district, comune=comune, **fields)
+    _set_climate(site, degree_days, zone)
+    site.full_clean()
+    site.save()
+    return site
+
+
+def update_site(site: Site, changes: dict) -> Site:
+    """Change a site. Another comune brings its own zone, degree days and season (or is
+    refused with the reason when it has no official figure and none is given); degree
+    days or a zone given alone replace the site's, with the season of the zone."""
+    changes = dict(changes)
+    degree_days = changes.pop("degree_days", None)
+    zone = changes.pop("climate_zone", None)
+    comune_changed = False
+    if "comune" in changes:
+        comune = resolve_comune(changes.pop("comune"))
+        comune_changed = comune != site.comune
+        site.comune = comune
+    if comune_changed and site.comune is not None and degree_days is None:
+        _set_climate(site, *site_climate(site.comune, None, zone))
+    elif degree_days is not None:
+        _set_climate(site, *site_climate(None, degree_days, zone))
+    elif zone is not None:
+        _set_climate(site, site.degree_days, zone)
+    for name, value in changes.items():
+        setattr(site, name, value)
     site.full_clean()
     site.save()
     return site

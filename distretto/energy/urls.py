@@ -8,6 +8,7 @@ urlpatterns: list = [
     path("my-unit/", views.my_unit, name="my_unit"),
     path("sites/new/", views.registry_site_new, name="site_new"),
     path("sites/<int:site_id>/", views.site_dashboard, name="site"),
+    path("sites/<int:site_id>/edit/", views.registry_site_edit, name="site_edit"),
     path("sites/<int:site_id>/registry/", views.registry_page, name="registry"),
     path("sites/<int:site_id>/gateways/", views.gateways_page, name="gateways"),
     path("sites/<int:site_id>/export/<slug:chart>.csv", views.site_export, name="site_export"),

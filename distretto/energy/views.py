@@ -48,12 +48,21 @@ from distretto.energy.forms import (
     GatewayForm,
     MeterEditForm,
     MeterForm,
+    SiteEditForm,
     SiteForm,
     UnitEditForm,
     UnitForm,
 )
 from distretto.energy.models import Gateway, Meter, RejectedReading, Site, Unit
-from distretto.energy.schemas import GatewayIn, MeterIn, MeterPatch, SiteIn, UnitIn, UnitPatch
+from distretto.energy.schemas import (
+    GatewayIn,
+    MeterIn,
+    MeterPatch,
+    SiteIn,
+    SitePatch,
+    UnitIn,
+    UnitPatch,
+)
 from distretto.territory.models import Comune
 
 GRANULARITY_LABELS = {"hour": "Hour", "day": "Day", "month": "Month"}
@@ -464,14 +473,47 @@ def registry_site_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Site %(name)s created.") % {"name": site.name})
             return redirect("energy:registry", site_id=site.pk)
-    provinces = districts.exclude(comune__isnull=True).values("comune__province")
+    return render(
+        request, "energy/registry_site.html", {"form": form, "comuni": _comuni_near(districts)}
+    )
+
+
+def _comuni_near(districts) -> QuerySet:
+    """Comuni in force of the districts' provinces, for the comune field's suggestions."""
+    codes = [district.comune_id for district in districts if district.comune_id]
+    provinces = Comune.objects.filter(pk__in=codes).values("province")
+    return Comune.objects.in_force().filter(province__in=provinces).order_by("name")
+
+
+@login_required
+def registry_site_edit(request: HttpRequest, site_id: int) -> HttpResponse:
+    """Change a site; choosing another comune brings its DPR 412/93 figures (or asks)."""
+    site = _site(request, site_id)
+    initial = {
+        "name": site.name,
+        "address": site.address,
+        "comune": site.comune_id or "",
+        "climate_zone": site.climate_zone,
+    }
+    form = SiteEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = _filled(form.cleaned_data)
+        if data.get("climate_zone") == site.climate_zone and "degree_days" not in data:
+            del data["climate_zone"]  # the zone shown, not a choice
+        data["comune"] = form.cleaned_data["comune"] or None
+        try:
+            changes = SitePatch.model_validate(data).dict(exclude_unset=True)
+            services.update_site(site, changes)
+        except REGISTRY_ERRORS as error:
+            _show_error(form, error)
+            site.refresh_from_db()  # a refused edit leaves the page as it was
+        else:
+            messages.success(request, _("Site %(name)s saved.") % {"name": site.name})
+            return redirect("energy:registry", site_id=site.pk)
     return render(
         request,
         "energy/registry_site.html",
-        {
-            "form": form,
-            "comuni": Comune.objects.filter(province__in=provinces).order_by("name"),
-        },
+        {"form": form, "site": site, "comuni": _comuni_near([site.district])},
     )
 
 

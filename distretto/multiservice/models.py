@@ -78,6 +78,13 @@ class MultiserviceShop(models.Model):
         return self.comune.population
 
     @property
+    def population_year(self) -> int | None:
+        """Year of ``population_served``: the comune's figure's; unknown for a frazione."""
+        if self.frazione and self.frazione_population is not None:
+            return None
+        return self.comune.population_year
+
+    @property
     def altitude_m(self) -> int | None:
         if self.frazione and self.frazione_altitude_m is not None:
             return self.frazione_altitude_m

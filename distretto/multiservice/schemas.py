@@ -51,7 +51,9 @@ class ShopOut(Schema):
     frazione: str
     place: str
     population: int | None
+    population_year: int | None = Field(description="Year of the population figure")
     comune_population: int | None
+    comune_population_year: int | None = Field(description="Year of the comune's figure")
     altitude_m: int | None
     funding_eur: str
     funding_source: str

@@ -46,7 +46,8 @@ from distretto.multiservice.models import (
 )
 from distretto.multiservice.questionnaire import clean_answers
 from distretto.territory.geo import distance_km
-from distretto.territory.models import Business, Chamber, Comune, District
+from distretto.territory.models import Business, Chamber, District
+from distretto.territory.services import resolve_comune
 
 GROCERY_CATEGORIES = (Business.Category.GROCERY, Business.Category.MULTISERVICE)
 
@@ -118,7 +119,7 @@ def register_shop(principal: Principal, business: Business, fields: dict) -> Mul
         )
     fields = dict(fields)
     comune_code = fields.pop("comune", None) or business.comune_id
-    comune = Comune.objects.filter(pk=str(comune_code or "").zfill(6)).first()
+    comune = resolve_comune(comune_code)
     if comune is None:
         raise Invalid(_("Unknown comune: give its ISTAT code."), field="comune")
     unknown = set(fields) - SHOP_FIELDS
@@ -195,7 +196,9 @@ def shop_summary(shop: MultiserviceShop) -> dict:
         "frazione": shop.frazione,
         "place": shop.place_served,
         "population": shop.population_served,
+        "population_year": shop.population_year,
         "comune_population": shop.comune.population,
+        "comune_population_year": shop.comune.population_year,
         "altitude_m": shop.altitude_m,
         "funding_eur": f"{shop.funding_eur:.2f}",
         "funding_source": shop.funding_source,

@@ -11,9 +11,21 @@ class ChamberAdmin(admin.ModelAdmin):
 
 @admin.register(Comune)
 class ComuneAdmin(admin.ModelAdmin):
-    list_display = ["istat_code", "name", "province", "region", "population", "altitude_m"]
-    list_filter = ["region", "province"]
-    search_fields = ["name", "istat_code"]
+    list_display = [
+        "istat_code",
+        "name",
+        "province",
+        "region",
+        "population",
+        "population_year",
+        "climate_zone",
+        "degree_days",
+        "in_force",
+        "ceased_on",
+    ]
+    list_filter = ["in_force", "region", "climate_zone", "province"]
+    search_fields = ["name", "istat_code", "codice_catastale"]
+    raw_id_fields = ["successor"]
 
 
 @admin.register(District)

@@ -89,7 +89,7 @@ def update_chamber(request: HttpRequest, chamber_id: int, payload: ChamberPatch)
 
 @router.get("/comuni", response=ComunePage)
 def list_comuni(request: HttpRequest, filters: Query[ComuneFilters]):
-    comuni = Comune.objects.order_by("name")
+    comuni = Comune.objects.filter(in_force=not filters.ceased).order_by("name")
     if filters.province:
         comuni = comuni.filter(province=filters.province.upper())
     if filters.region:
@@ -101,6 +101,7 @@ def list_comuni(request: HttpRequest, filters: Query[ComuneFilters]):
 
 @router.get("/comuni/{istat_code}", response=ComuneOut)
 def get_comune(request: HttpRequest, istat_code: str):
+    """Any comune by its code, also one no longer in force (records may point at it)."""
     return get_in_scope(Comune.objects.all(), istat_code.zfill(6), "comune")
 
 

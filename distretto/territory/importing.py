@@ -26,6 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from distretto.territory.models import Business, Chamber, Comune, District, Project
+from distretto.territory.services import ceased_message
 
 BUSINESS_COLUMNS = [
     "name",
@@ -151,11 +152,12 @@ def _amount(value: str, name: str) -> Decimal | None:
 
 
 def _comune(value: str) -> Comune | None:
+    """A comune in force by ISTAT code or by name; a ceased one is refused with its successor."""
     if not value:
         return None
     comune = Comune.objects.filter(pk=value.zfill(6)).first() if value.isdigit() else None
     if comune is None:
-        matches = list(Comune.objects.filter(name__iexact=value)[:2])
+        matches = list(Comune.objects.in_force().filter(name__iexact=value)[:2])
         if len(matches) == 1:
             comune = matches[0]
         elif len(matches) > 1:
@@ -163,7 +165,12 @@ def _comune(value: str) -> Comune | None:
                 {"comune": _("%(value)r is ambiguous: give the ISTAT code.") % {"value": value}}
             )
     if comune is None:
+        ceased = Comune.objects.filter(name__iexact=value, in_force=False).first()
+        if ceased is not None:
+            raise ValidationError({"comune": ceased_message(ceased)})
         raise ValidationError({"comune": _("No comune %(value)r.") % {"value": value}})
+    if not comune.in_force:
+        raise ValidationError({"comune": ceased_message(comune)})
     return comune
 
 
@@ -325,11 +332,11 @@ def _cell(value: Any) -> str:
 def businesses_csv(businesses: QuerySet) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "district", *BUSINESS_COLUMNS, "active"])
+    columns = BUSINESS_COLUMNS.copy()
+    columns.insert(columns.index("ateco_code") + 1, "ateco_description")
+    writer.writerow(["id", "district", *columns, "active"])
     for b in businesses.select_related("district", "comune"):
-        writer.writerow(
-            [b.pk, b.district.slug, *(_cell(getattr(b, c)) for c in BUSINESS_COLUMNS), b.active]
-        )
+        writer.writerow([b.pk, b.district.slug, *(_cell(getattr(b, c)) for c in columns), b.active])
     return out.getvalue()
 
 

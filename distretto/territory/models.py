@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from distretto.territory import ateco
 from distretto.territory.validators import (
     validate_ateco,
     validate_coordinates,
@@ -31,19 +32,54 @@ class Chamber(models.Model):
         return self.name
 
 
+class ComuneQuerySet(models.QuerySet):
+    def in_force(self) -> ComuneQuerySet:
+        """Comuni of today's ISTAT list: what forms and the API offer."""
+        return self.filter(in_force=True)
+
+
 class Comune(models.Model):
-    """ISTAT reference data for an Italian comune (municipality)."""
+    """ISTAT reference data for an Italian comune (municipality).
+
+    A comune that leaves the ISTAT list (merged, incorporated, or recoded after a change
+    of province) stays, so that records pointing at it keep working, but is no longer in
+    force: ``in_force`` is false, with the date and the successor where the source says.
+    """
 
     istat_code = models.CharField(_("ISTAT code"), max_length=6, primary_key=True)
     name = models.CharField(_("name"), max_length=120, db_index=True)
+    name_full = models.CharField(
+        _("official name"), max_length=200, blank=True, help_text=_("Bilingual where it is.")
+    )
     province = models.CharField(_("province"), max_length=2, db_index=True)
     province_name = models.CharField(_("province name"), max_length=80)
     region = models.CharField(_("region"), max_length=80, db_index=True)
+    codice_catastale = models.CharField(_("cadastral code"), max_length=4, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
-    altitude_m = models.IntegerField(_("altitude (m)"), null=True, blank=True)
-    area_km2 = models.DecimalField(
-        _("area (km²)"), max_digits=9, decimal_places=2, null=True, blank=True
+    population_year = models.PositiveSmallIntegerField(
+        _("population year"), null=True, blank=True, help_text=_("Year of the population figure.")
     )
+    altitude_m = models.IntegerField(_("altitude (m)"), null=True, blank=True)
+    # DPR 412/93 Allegato A: climate zone and heating degree days (gradi giorno, GG).
+    climate_zone = models.CharField(_("climate zone"), max_length=1, blank=True)
+    degree_days = models.PositiveIntegerField(_("degree days (GG)"), null=True, blank=True)
+    # Why there is no single official value, as data that territory.climate words:
+    # "new:YYYY-MM-DD" (instituted after the DPR) or "rows:E/2567/194;F/3001/431".
+    climate_note = models.CharField(_("climate note"), max_length=200, blank=True)
+    in_force = models.BooleanField(_("in force"), default=True, db_index=True)
+    ceased_on = models.DateField(_("ceased on"), null=True, blank=True)
+    successor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        verbose_name=_("successor"),
+    )
+
+    objects = ComuneQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -163,8 +199,25 @@ class Business(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_ateco_code = instance.__dict__.get("ateco_code")
+        return instance
+
+    @property
+    def ateco_description(self) -> str | None:
+        """The ATECO 2025 description, None for a code of an older edition."""
+        return ateco.description(self.ateco_code)
+
     def clean(self) -> None:
         validate_coordinates(self.lat, self.lon)
+        # A new or changed code must be ATECO 2025; a code stored before stays until edited.
+        if self.ateco_code != getattr(self, "_stored_ateco_code", None):
+            try:
+                ateco.validate_current(self.ateco_code)
+            except ValidationError as error:
+                raise ValidationError({"ateco_code": error}) from None
 
 
 class BusinessNetwork(models.Model):

@@ -4,6 +4,7 @@ from decimal import Decimal
 from ninja import Field, Schema
 
 from distretto.core.pagination import PageParams, page_of
+from distretto.territory.climate import missing_reason
 
 
 class ChamberOut(Schema):
@@ -24,11 +25,28 @@ class ChamberPatch(Schema):
 class ComuneOut(Schema):
     istat_code: str
     name: str
+    name_full: str = Field(description="Official name, bilingual where it is; empty if as name")
     province: str
     province_name: str
     region: str
+    codice_catastale: str
+    lat: float | None = Field(description="Centroid of the comune's boundary (WGS84)")
+    lon: float | None
     population: int | None
-    altitude_m: int | None
+    population_year: int | None = Field(description="Year of the population figure")
+    altitude_m: int | None = Field(description="Altitude of the casa comunale (DPR 412/93)")
+    climate_zone: str = Field(description="DPR 412/93 zone A-F; empty if no single value")
+    degree_days: int | None = Field(description="DPR 412/93 degree days (GG)")
+    degree_days_missing_reason: str | None = Field(
+        description="Why there is no single official figure (then give one for a site)"
+    )
+    in_force: bool
+    ceased_on: date | None
+    successor: str | None = Field(None, alias="successor_id")
+
+    @staticmethod
+    def resolve_degree_days_missing_reason(comune) -> str | None:
+        return missing_reason(comune) if comune.degree_days is None else None
 
 
 class DistrictIn(Schema):
@@ -115,6 +133,9 @@ class BusinessOut(Schema):
     legal_name: str
     partita_iva: str
     ateco_code: str
+    ateco_description: str | None = Field(
+        description="Italian ATECO 2025 description; null for a code of an older edition"
+    )
     category: str
     address: str
     comune: str | None = Field(None, alias="comune_id")
@@ -250,6 +271,7 @@ class ComuneFilters(PageParams):
     province: str | None = None
     region: str | None = None
     q: str | None = None
+    ceased: bool = Field(False, description="List the comuni no longer in force instead")
 
 
 ChamberPage = page_of(ChamberOut)

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from distretto.accounts import tokens
 from distretto.accounts.models import ApiToken, Role
@@ -19,6 +21,7 @@ from distretto.accounts.scoping import (
     require_write,
 )
 from distretto.core.errors import Forbidden, Invalid
+from distretto.territory import ateco
 from distretto.territory.models import (
     Business,
     BusinessNetwork,
@@ -39,14 +42,39 @@ def save_validated(obj: Model, changes: dict[str, Any] | None = None) -> Model:
 
 
 def resolve_comune(istat_code: str | None, field: str = "comune") -> Comune | None:
+    """The comune in force with this ISTAT code; a ceased one is refused with its successor."""
     if istat_code in (None, ""):
         return None
-    comune = Comune.objects.filter(pk=str(istat_code).zfill(6)).first()
+    comune = Comune.objects.select_related("successor").filter(pk=str(istat_code).zfill(6)).first()
     if comune is None:
         raise Invalid(
-            f"No comune with ISTAT code {istat_code}.", field=field, code="unknown_comune"
+            _("No comune with ISTAT code %(code)s.") % {"code": istat_code},
+            field=field,
+            code="unknown_comune",
         )
+    if not comune.in_force:
+        raise Invalid(ceased_message(comune), field=field, code="comune_ceased")
     return comune
+
+
+def ceased_message(comune: Comune) -> str:
+    """'Camairago (LO) ceased on 31/12/2017: choose a comune in force.' with the successor."""
+    when = (
+        _(" on %(date)s") % {"date": date_format(comune.ceased_on, "SHORT_DATE_FORMAT")}
+        if comune.ceased_on
+        else ""
+    )
+    if comune.successor_id:
+        return _("%(comune)s ceased%(when)s: it is now %(successor)s (ISTAT %(code)s).") % {
+            "comune": comune,
+            "when": when,
+            "successor": comune.successor,
+            "code": comune.successor_id,
+        }
+    return _("%(comune)s ceased%(when)s: choose a comune in force.") % {
+        "comune": comune,
+        "when": when,
+    }
 
 
 def resolve_in(queryset: QuerySet, pk: Any, field: str, what: str) -> Model:
@@ -308,3 +336,27 @@ def chamber_of(obj: Model) -> int | None:
             District.objects.filter(pk=obj.district_id).values_list("chamber_id", flat=True).first()
         )
     return None
+
+
+def obsolete_ateco(businesses: QuerySet) -> list[dict[str, Any]]:
+    """Businesses whose ATECO code is not in ATECO 2025, with the 2025 codes it became.
+
+    Each row: the business, its code, the edition the code is from ("2007" for the 2007
+    classification and its 2022 update, None if in no edition) and the suggestions of
+    ISTAT's 2025-2022 correspondence table.
+    """
+    rows = []
+    for business in businesses.exclude(ateco_code="").select_related("district").order_by("pk"):
+        code = business.ateco_code
+        if ateco.description(code) is not None:
+            continue
+        edition = ateco.edition_of(code)
+        rows.append(
+            {
+                "business": business,
+                "code": code,
+                "edition": "2007" if edition in ateco.OLDER_EDITIONS else None,
+                "suggestions": ateco.suggestions(code),
+            }
+        )
+    return rows

@@ -120,11 +120,34 @@ def test_bundled_reference_list_is_valid_and_covers_the_three_regions():
         ("Strachitunt", "DOP"),
         ("Castelmagno", "DOP"),
         ("Nocciola Piemonte", "IGP"),
+        ("Vitelloni Piemontesi della Coscia", "IGP"),  # the IGP's official name
         ("Caciocavallo Silano", "DOP"),
-        ("Pecorino del Sannio", "PAT"),
+        ("Caciocavallo di Agnone", "PAT"),
     ]:
         assert Product.objects.filter(name=name, designation=designation).exists(), name
     assert len(set(Product.objects.values_list("slug", flat=True))) == Product.objects.count()
+
+
+def test_bundled_rows_name_a_source_and_unconfirmed_pat_is_not_shown_as_pat():
+    services.ensure_reference_products()
+    assert not Product.objects.filter(source="").exists()
+    # Not Molise products, or not in the national PAT list (issue 15).
+    assert not Product.objects.filter(
+        name__in=["Agnello del Centro Italia", "Pecorino del Sannio", "Amaretti di Saronno"]
+    ).exists()
+    agnone = Product.objects.get(name="Caciocavallo di Agnone")
+    assert (agnone.designation, agnone.designation_confirmed) == ("PAT", False)
+    assert agnone.shown_designation == "other"
+    assert agnone not in services.filter_products(services.products(), designation="PAT")
+    assert agnone in services.filter_products(services.products(), designation="other")
+    bitto = Product.objects.get(name="Bitto")
+    assert (bitto.shown_designation, bitto.designation_confirmed) == ("DOP", True)
+    agnone.designation_confirmed = True
+    agnone.save()
+    assert agnone in services.filter_products(services.products(), designation="PAT")
+    exported = importing.products_csv(Product.objects.filter(pk__in=[agnone.pk, bitto.pk]))
+    assert "confirmed,source" in exported.splitlines()[0]
+    assert importing.import_products(exported).unchanged == 2
 
 
 def test_import_command_refuses_a_file_with_bad_rows(tmp_path, capsys):

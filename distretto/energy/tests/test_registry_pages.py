@@ -9,7 +9,7 @@ from django.test import Client
 
 from distretto.energy.models import Meter, Site, Unit
 from distretto.energy.tests.conftest import make_meter
-from distretto.territory.models import Comune
+from distretto.testing import ComuneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,16 +22,7 @@ def client_for(user) -> Client:
 
 @pytest.fixture
 def campobasso():
-    comune, _ = Comune.objects.get_or_create(
-        istat_code="070006",
-        defaults={
-            "name": "Campobasso",
-            "province": "CB",
-            "province_name": "Campobasso",
-            "region": "Molise",
-        },
-    )
-    return comune
+    return ComuneFactory(istat_code="070006")  # the bundled ISTAT and DPR 412/93 data
 
 
 def test_manager_creates_a_site_a_unit_and_a_meter(actors, campobasso):

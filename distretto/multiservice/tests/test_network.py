@@ -45,6 +45,8 @@ def test_a_manager_registers_a_shop_with_the_comune_data(api_as, actors, fuipian
         221,
         1019,
     )
+    # The figure comes with its year (2011 legal population, the bundled reference data).
+    assert (body["population_year"], body["comune_population_year"]) == (2011, 2011)
     assert body["funding_eur"] == "24000.00"
     # 0.0058° of latitude ≈ 0.6 km to the nearest other grocery on the registry
     assert body["nearest_grocery_km"] == "0.6"
@@ -64,6 +66,7 @@ def test_a_frazione_has_its_own_population(api_as, actors, fuipiano):
     )
     body = response.json()
     assert body["population"] == 40 and body["comune_population"] == 221
+    assert (body["population_year"], body["comune_population_year"]) == (None, 2011)
     assert body["altitude_m"] == 1100
     assert body["place"] == "Cà Mazzoleni (Fuipiano Valle Imagna)"
 

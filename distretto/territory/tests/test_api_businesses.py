@@ -13,7 +13,7 @@ def new_business(district_id: int, **overrides) -> dict:
         "district": district_id,
         "name": "Bottega Nuova",
         "partita_iva": valid_partita_iva(4242),
-        "ateco_code": "47.11.10",
+        "ateco_code": "47.11.02",
         "category": "grocery",
         "lat": 45.314,
         "lon": 9.503,

@@ -16,7 +16,7 @@ HEADER = "name,partita_iva,category,ateco_code,address,lat,lon\n"
 
 
 def good_row(n: int) -> str:
-    return f"Bottega {n},{valid_partita_iva(9000 + n)},grocery,47.11.10,Via Roma {n},45.31,9.50\n"
+    return f"Bottega {n},{valid_partita_iva(9000 + n)},grocery,47.11.02,Via Roma {n},45.31,9.50\n"
 
 
 def test_good_file_imports_every_row(actors):
@@ -31,9 +31,9 @@ def test_bad_rows_are_reported_with_line_and_reason_and_nothing_is_imported(acto
     text = (
         HEADER
         + good_row(1)
-        + "Bottega X,01234567890,grocery,47.11.10,Via Roma,45.31,9.50\n"  # line 3: check digit
+        + "Bottega X,01234567890,grocery,47.11.02,Via Roma,45.31,9.50\n"  # line 3: check digit
         + good_row(3)
-        + f"Bottega Y,{valid_partita_iva(77)},spaceships,47.11.10,,45.31,9.50\n"  # line 5
+        + f"Bottega Y,{valid_partita_iva(77)},spaceships,47.11.02,,45.31,9.50\n"  # line 5
         + f"Bottega Z,{valid_partita_iva(78)},grocery,4711,,abc,9.50\n"  # line 6: two problems
     )
     report = import_businesses(text, actors.district)

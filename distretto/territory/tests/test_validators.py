@@ -55,7 +55,7 @@ class TestPartitaIva:
 
 
 class TestAteco:
-    @pytest.mark.parametrize("value", ["47", "47.1", "47.11", "47.11.1", "47.11.10", "56.10.11"])
+    @pytest.mark.parametrize("value", ["47", "47.1", "47.11", "47.11.1", "47.11.02", "56.11.11"])
     def test_valid_formats(self, value):
         validate_ateco(value)
 
