@@ -261,6 +261,7 @@ SITEMAP: dict[str, tuple[Page, ...]] = {
         Page("energy:sites"),
         Page("energy:site", _site, main=True),
         Page("energy:site_new"),
+        Page("energy:site_edit", _site),
         Page("energy:registry", _site),
         Page("energy:gateways", _site),
         Page("energy:rejections", _site),
