@@ -22,6 +22,8 @@ from distretto.core.errors import DomainError, InternalError, RateLimited, Unaut
 from distretto.energy.api import router as energy_router
 from distretto.loyalty.api import router as loyalty_router
 from distretto.multiservice.api import router as multiservice_router
+from distretto.observatory.api import router as observatory_router
+from distretto.privacy.api import router as privacy_router
 from distretto.signage.api import router as signage_router
 from distretto.territory.api import router as territory_router
 
@@ -48,6 +50,8 @@ api.add_router("/checkins", checkins_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/multiservice", multiservice_router)
 api.add_router("/energy", energy_router)
+api.add_router("/privacy", privacy_router)
+api.add_router("/observatory", observatory_router)
 
 
 def error_response(

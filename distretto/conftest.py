@@ -134,7 +134,24 @@ def _chromium():
 
 @pytest.fixture
 def page(_chromium, live_server):
-    """A fresh browser page; ``page.base_url`` is the live server's address."""
+    """A fresh browser page; ``page.base_url`` is the live server's address.
+
+    The page does not enforce the Content-Security-Policy: Playwright's own waits
+    (``wait_for_function``) evaluate strings, which the policy forbids. The policy is
+    tested on its own, with ``csp_page`` (core/tests/test_csp_browser.py)."""
+    context = _chromium.new_context(
+        locale="it-IT", viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def csp_page(_chromium, live_server):
+    """A browser page that enforces the Content-Security-Policy as any browser does."""
     context = _chromium.new_context(locale="it-IT", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -49,6 +50,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # ninja's own copy of Swagger UI, served from here rather than a CDN (the
+    # Content-Security-Policy allows scripts from this site only).
+    "ninja",
+    "csp",
     "distretto.core",
     "distretto.territory",
     "distretto.accounts",
@@ -58,11 +63,15 @@ INSTALLED_APPS = [
     "distretto.catalog",
     "distretto.multiservice",
     "distretto.energy",
+    "distretto.privacy",
+    "distretto.observatory",
 ]
 
 MIDDLEWARE = [
+    "distretto.core.metrics.MetricsMiddleware",
     "distretto.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "distretto.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "distretto.core.context_processors.platform",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -157,9 +167,57 @@ AUTH_PASSWORD_VALIDATORS = [
 TOKEN_RATE_LIMIT = int(os.environ.get("TOKEN_RATE_LIMIT", "5"))
 TOKEN_RATE_WINDOW_S = int(os.environ.get("TOKEN_RATE_WINDOW_S", "900"))
 
+# The page login (/accounts/login/) counts its failures in the same throttle.
+# A staff member's session (any role but cardholder) ends this long after signing in.
+STAFF_SESSION_AGE_S = int(os.environ.get("STAFF_SESSION_AGE_S", str(8 * 3600)))
+
+# --- HTTP hardening (core/security.py) ---------------------------------------------------
+SECURE_COOKIES = env_bool("SECURE_COOKIES")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+# Behind HTTPS, browsers are told to use nothing else for a year (uvicorn reads the
+# proxy's X-Forwarded-Proto from the addresses in FORWARDED_ALLOW_IPS).
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if SECURE_COOKIES else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+
+def _origin(url_template: str) -> str:
+    """``https://host`` of a URL template such as the map tiles'; empty if none."""
+    parts = url_template.split("/")
+    return "/".join(parts[:3]) if url_template.startswith(("http://", "https://")) else ""
+
+
+# Scripts from this site only, or inline with the request's nonce ({{ CSP_NONCE }});
+# inline style attributes stay allowed (they cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        # A totem's "web page" content shows another site in a frame.
+        "frame-src": ["'self'", "https:"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
+# Browser features a page may use: none, except these pages (by URL name).
+PERMISSIONS_POLICY_ALLOW = {
+    "checkins:checkin": ["geolocation"],
+    "catalog:near": ["geolocation"],
+    "loyalty:till": ["camera"],
+}
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "it"
@@ -188,6 +246,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Map tiles are fetched by the browser, never by the server; empty disables the layer.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+if _origin(MAP_TILE_URL):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_origin(MAP_TILE_URL))
+
+# --- Metrics (core/metrics.py): /metrics for Prometheus ------------------------------------
+# Scrapers present METRICS_TOKEN as a bearer token, or come from METRICS_ALLOW_NETWORKS
+# (comma-separated CIDR); with neither set, /metrics answers 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOW_NETWORKS = env_list("METRICS_ALLOW_NETWORKS", "")
 
 # --- Logging: one JSON line per request on stdout ---------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
@@ -207,6 +273,9 @@ CHECKINS_LOW_ACCURACY_M = float(os.environ.get("CHECKINS_LOW_ACCURACY_M", "150")
 CHECKINS_ACCURACY_CAP_M = float(os.environ.get("CHECKINS_ACCURACY_CAP_M", "100"))
 CHECKINS_MAX_SPEED_KMH = float(os.environ.get("CHECKINS_MAX_SPEED_KMH", "150"))
 CHECKINS_MAX_ATTEMPTS_PER_HOUR = int(os.environ.get("CHECKINS_MAX_ATTEMPTS_PER_HOUR", "20"))
+# Days a check-in keeps its precise position and accuracy; then `distretto privacy
+# retention` (daily) keeps only the venue and the decision.
+CHECKINS_PRECISE_RETENTION_DAYS = int(os.environ.get("CHECKINS_PRECISE_RETENTION_DAYS", "30"))
 
 DISTRETTO_REQUIRE_SERVICES = env_bool("DISTRETTO_REQUIRE_SERVICES")
 # Uploaded media served by the app itself (embedded default); off behind a proxy.

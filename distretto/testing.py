@@ -277,17 +277,19 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        # Generous: on a busy shared machine a worker can take half a minute to start.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.output()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
+        output = self.output()  # read before stop() closes the log
         self.stop()
-        raise RuntimeError(f"server did not start: {self.output()}")
+        raise RuntimeError(f"server did not start: {output}")
 
     def output(self) -> str:
         self.log.seek(0)

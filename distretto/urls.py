@@ -6,10 +6,12 @@ from django.views.static import serve
 
 from distretto.api import api
 from distretto.core import views as core_views
+from distretto.core.metrics import metrics_view
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("dashboard/", core_views.dashboard, name="dashboard"),
     path("api/v1/", api.urls),
     path("accounts/", include("distretto.accounts.urls")),
@@ -22,6 +24,8 @@ urlpatterns = [
     path("catalog/", include("distretto.catalog.urls")),
     path("multiservice/", include("distretto.multiservice.urls")),
     path("energy/", include("distretto.energy.urls")),
+    path("privacy/", include("distretto.privacy.urls")),
+    path("observatory/", include("distretto.observatory.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -60,3 +60,23 @@ def audit_entries_for(principal: Principal) -> QuerySet:
     if not chambers:
         raise Forbidden("Only chamber operators read the audit log.", code="role_forbidden")
     return AuditEntry.objects.filter(chamber__in=chambers)
+
+
+def scrub_audit(object_type: str, object_ids: list, replacements: dict) -> int:
+    """Overwrite personal fields in the audit log's snapshots of some objects (an
+    erasure asked under the GDPR): each of ``replacements``' fields present in an
+    entry's before/after takes the given value. Returns the entries changed."""
+    changed = 0
+    entries = AuditEntry.objects.filter(object_type=object_type, object_id__in=map(str, object_ids))
+    for entry in entries:
+        for snapshot in (entry.before, entry.after):
+            if isinstance(snapshot, dict):
+                snapshot.update({k: v for k, v in replacements.items() if k in snapshot})
+        entry.save(update_fields=["before", "after"])
+        changed += 1
+    return changed
+
+
+def pseudonymise_actor(user, pseudonym: str) -> int:
+    """The audit log names ``user`` by ``pseudonym`` from now on (GDPR erasure)."""
+    return AuditEntry.objects.filter(actor=user).update(actor_name=pseudonym)

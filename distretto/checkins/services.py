@@ -671,3 +671,65 @@ def venue_totals(districts, *, days: int = 30, today: date | None = None) -> lis
         }
         for p in points
     ]
+
+
+# --- Personal data (used by the privacy app) ------------------------------------------------
+
+
+def attempts_of(cards) -> list[dict]:
+    """Every check-in attempt of ``cards``, oldest first, with what is kept of its
+    position (nothing once reduced to the venue and the decision)."""
+    rows = (
+        Attempt.objects.filter(card__in=cards)
+        .select_related("card", "point__business")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "card": attempt.card.number,
+            "venue": attempt.point.business.name,
+            "at": attempt.created_at.isoformat(),
+            "lat": attempt.lat,
+            "lon": attempt.lon,
+            "accuracy_m": attempt.accuracy_m,
+            "distance_m": attempt.distance_m,
+            "decision": attempt.decision,
+            "points_awarded": attempt.points_awarded,
+        }
+        for attempt in rows
+    ]
+
+
+def badges_of(cards) -> list[dict]:
+    rows = BadgeAward.objects.filter(card__in=cards).select_related("badge", "card")
+    return [
+        {"card": a.card.number, "badge": a.badge.name, "awarded_at": a.awarded_at.isoformat()}
+        for a in rows.order_by("awarded_at", "id")
+    ]
+
+
+POSITION_FIELDS = ("lat", "lon", "accuracy_m", "distance_m", "speed_kmh")
+
+
+def reduce_positions(*, before: datetime | None = None, cards=None) -> int:
+    """Keep only the venue and the decision of the attempts made before ``before``
+    (and/or of ``cards``): position, accuracy, distance and implied speed are removed,
+    also from the answer kept for an idempotent replay. Returns how many were reduced.
+    Run daily by ``distretto privacy-retention``; the privacy erasure calls it too."""
+    attempts = Attempt.objects.filter(
+        Q(lat__isnull=False)
+        | Q(accuracy_m__isnull=False)
+        | Q(distance_m__isnull=False)
+        | Q(speed_kmh__isnull=False)
+    )
+    if before is not None:
+        attempts = attempts.filter(created_at__lt=before)
+    if cards is not None:
+        attempts = attempts.filter(card__in=cards)
+    with transaction.atomic():
+        for attempt in attempts.filter(response__isnull=False).only("pk", "response"):
+            body = attempt.response.get("body", {})
+            if "distance_m" in body:
+                body["distance_m"] = None
+                attempt.save(update_fields=["response"])
+        return attempts.update(**dict.fromkeys(POSITION_FIELDS))

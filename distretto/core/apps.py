@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "distretto.core"
     label = "core"
     verbose_name = _("Platform")
+
+    def ready(self) -> None:
+        from distretto.core import security  # noqa: F401 - connects the staff-session signal

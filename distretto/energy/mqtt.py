@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 import paho.mqtt.client as mqtt
 from django.db import close_old_connections
 
+from distretto.core import metrics
 from distretto.energy.ingestion import ingest
 from distretto.energy.models import RejectedReading
 
@@ -186,6 +187,13 @@ class MqttIngester:
         stats.lag_seconds = now - min(m.received for m in batch)
         stats.queued = self.inbox.qsize()
         stats.last_batch_at = now
+        metrics.record_ingest(
+            accepted=result.accepted,
+            duplicates=result.duplicates,
+            rejected=len(result.rejected) + len(malformed),
+            lag_seconds=stats.lag_seconds,
+            queued=stats.queued,
+        )
         log.info(
             "mqtt batch: %d messages, %d accepted, %d duplicates, %d rejected; "
             "lag %.2f s, %d queued",

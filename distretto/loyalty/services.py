@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from distretto.loyalty.models import (
     Account,
     Campaign,
     Card,
+    Entry,
     LedgerTransaction,
     MerchantRate,
     Program,
@@ -627,3 +629,119 @@ def wallet(card: Card, *, history: int = 50) -> dict:
             for tx in movements
         ],
     }
+
+
+# --- Ledger checksum (backups) --------------------------------------------------------------
+
+
+def ledger_checksum(cursor) -> dict:
+    """A summary of the whole points ledger read through ``cursor`` (any DB-API cursor:
+    Django's, or a backup file's own ``sqlite3`` one), which a restored copy must
+    reproduce: how many transactions and entries, the sum of all entries (zero in a
+    balanced ledger), the sum of the cards' kept balances, and a SHA-256 over every
+    entry (id, transaction, account, points) in id order."""
+    entry, account = Entry._meta.db_table, Account._meta.db_table
+    tx = LedgerTransaction._meta.db_table
+    cursor.execute(f'SELECT count(*) FROM "{tx}"')
+    transactions = cursor.fetchone()[0]
+    cursor.execute(f'SELECT count(*), coalesce(sum(points), 0) FROM "{entry}"')
+    entries, points_sum = cursor.fetchone()
+    cursor.execute(f"SELECT coalesce(sum(balance), 0) FROM \"{account}\" WHERE kind = 'card'")
+    card_balances = cursor.fetchone()[0]
+    digest = hashlib.sha256()
+    cursor.execute(f'SELECT id, transaction_id, account_id, points FROM "{entry}" ORDER BY id')
+    while rows := cursor.fetchmany(10_000):
+        digest.update("".join(f"{a}:{b}:{c}:{d}\n" for a, b, c, d in rows).encode())
+    return {
+        "transactions": transactions,
+        "entries": entries,
+        "points_sum": int(points_sum),
+        "card_balances": int(card_balances),
+        "sha256": digest.hexdigest(),
+    }
+
+
+# --- Personal data (used by the privacy app) ------------------------------------------------
+
+
+def cards_of_person(card: Card | None = None, user=None) -> list[Card]:
+    """Every card of one person: the cards replacing or replaced by ``card`` (the
+    same holder), and every card of ``user`` (or of the card's user)."""
+    user = user or (card.user if card is not None else None)
+    found: dict[int, Card] = {}
+    pending = [card] if card is not None else []
+    if user is not None:
+        pending += list(Card.objects.filter(user=user))
+    while pending:
+        current = pending.pop()
+        if current.pk in found:
+            continue
+        found[current.pk] = current
+        pending += list(
+            Card.objects.filter(Q(replaced_by=current) | Q(replaces=current)).exclude(pk__in=found)
+        )
+    return sorted(
+        Card.objects.select_related("program__district", "account").filter(pk__in=found),
+        key=lambda c: c.pk,
+    )
+
+
+def movements_of(cards: list[Card]) -> list[dict]:
+    """The ledger movements of ``cards``, oldest first, as a cardholder reads them."""
+    rows = (
+        LedgerTransaction.objects.filter(card__in=cards)
+        .select_related("card", "business")
+        .order_by("posted_at", "id")
+    )
+    return [
+        {
+            "card": tx.card.number,
+            "id": tx.pk,
+            "kind": tx.kind,
+            "points": tx.points,
+            "amount": None if tx.amount is None else money(tx.amount),
+            "business": tx.business.name if tx.business else "",
+            "posted_at": tx.posted_at.isoformat(),
+            "reason": tx.reason,
+            "source": tx.source,
+        }
+        for tx in rows
+    ]
+
+
+def set_consents(card: Card, *, privacy: bool | None = None, marketing: bool | None = None) -> Card:
+    """Keep the card's current consent flags (the privacy app keeps their history)."""
+    fields = []
+    if privacy is not None:
+        card.consent_privacy, fields = privacy, [*fields, "consent_privacy"]
+    if marketing is not None:
+        card.consent_marketing, fields = marketing, [*fields, "consent_marketing"]
+    if fields:
+        card.save(update_fields=fields)
+    return card
+
+
+def erase_holder(card: Card) -> Card:
+    """Remove the person from ``card``: name, e-mail, consents and user link go, the
+    wallet token stops working, and an active card is blocked (its holder has left).
+    The card's number and its ledger stay, pseudonymous: balances and settlements
+    do not change."""
+    card.holder_name = ""
+    card.holder_email = ""
+    card.consent_privacy = card.consent_marketing = False
+    card.user = None
+    card.token_hash = token_digest(secrets.token_urlsafe(32))  # no one holds this token
+    if card.status == Card.Status.ACTIVE:
+        card.status = Card.Status.BLOCKED
+    card.save(
+        update_fields=[
+            "holder_name",
+            "holder_email",
+            "consent_privacy",
+            "consent_marketing",
+            "user",
+            "token_hash",
+            "status",
+        ]
+    )
+    return card

@@ -45,6 +45,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from distretto.core import metrics
 from distretto.core.errors import Conflict, DomainError, Invalid, NotFound
 from distretto.loyalty import cache, cardnumbers, earning, ledger
 from distretto.loyalty.ledger import InsufficientPoints, Leg, money
@@ -429,6 +430,7 @@ def make_plan(
 # --- The steps ------------------------------------------------------------------------------
 
 
+@metrics.counted_movement  # movements and refusals by code, at /metrics
 def movement(
     request: TillRequest, program_id: int | None = None
 ) -> Generator[SettingNeeded | Plan, Setting | Outcome | None, dict]:

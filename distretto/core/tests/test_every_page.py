@@ -4,7 +4,8 @@ One test on purpose: the demo data is loaded once (about 15 s), then one browser
 context per person opens each page of ``sitemap.SITEMAP`` in turn and checks that it
 answers, fits a phone (390 and 360 px wide, no sideways scrolling) and, for the main
 pages, that axe-core finds no serious or critical accessibility violation. It also
-follows every link of each person's home, so no dashboard link ends on "not found".
+follows every link of each person's home, so no dashboard link ends on "not found", and
+reports whatever the Content-Security-Policy blocks on any page.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ OVERFLOW = """() => {
 }"""
 
 NEXT_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+# Recorded in every page before its own scripts run: what the Content-Security-Policy
+# blocked (the pages are opened with the policy enforced, as any browser does).
+CSP_LISTEN = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " "
+    + (e.sourceFile || "") + ":" + (e.lineNumber || ""));
+});
+"""
+AXE_PATH = "/__tests__/axe.min.js"  # served by the test itself, so script-src 'self' allows it
 
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -97,7 +109,7 @@ def test_every_page_of_every_person_opens_fits_a_phone_and_passes_axe(
     axe_seconds = 0.0
     base_url = live_server.url
     axe_source = AXE.read_text()
-    broken, overflowing, inaccessible, dead_links, api_talk = [], [], [], [], []
+    broken, overflowing, inaccessible, dead_links, api_talk, blocked = [], [], [], [], [], []
 
     def report(found: list, username: str, path: str, kind: str, text: str) -> None:
         pending = any(
@@ -115,6 +127,11 @@ def test_every_page_of_every_person_opens_fits_a_phone_and_passes_axe(
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.route(lambda url: not url.startswith(base_url), lambda route: route.abort())
+        page.route(
+            base_url + AXE_PATH,
+            lambda route: route.fulfill(body=axe_source, content_type="text/javascript"),
+        )
+        context.add_init_script(CSP_LISTEN)
         if username:
             _log_in(page, base_url, username)
             # Every link of this person's home opens a page that serves them.
@@ -132,6 +149,8 @@ def test_every_page_of_every_person_opens_fits_a_phone_and_passes_axe(
             if response is None or response.status != 200:
                 broken.append(f"{where} → {response.status if response else 'no answer'}")
                 continue
+            for violation in page.evaluate("() => window.__csp || []"):
+                report(blocked, username, path, "csp", violation)
             text = page.locator("body").inner_text()
             if "/api/v1" in text or (username in PEOPLE_WITHOUT_API and "API" in text):
                 report(api_talk, username, path, "api", "the page talks about the API")
@@ -145,7 +164,7 @@ def test_every_page_of_every_person_opens_fits_a_phone_and_passes_axe(
             if entry.main:
                 page.evaluate(NEXT_FRAMES)  # let the page react to the last resize
                 axe_started = time.monotonic()
-                page.add_script_tag(content=axe_source)
+                page.add_script_tag(url=base_url + AXE_PATH)
                 for violation in page.evaluate(AXE_RUN):
                     report(inaccessible, username, path, "axe", violation)
                 axe_seconds += time.monotonic() - axe_started
@@ -157,6 +176,7 @@ def test_every_page_of_every_person_opens_fits_a_phone_and_passes_axe(
         "pages wider than a phone": overflowing,
         "serious or critical axe violations": inaccessible,
         "pages that send a person to the API": api_talk,
+        "what the Content-Security-Policy blocked": blocked,
     }
     print(
         f"demo data {seeded - started:.0f} s; {sum(len(p) for p in SITEMAP.values())} pages"

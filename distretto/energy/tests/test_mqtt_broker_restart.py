@@ -5,6 +5,11 @@ a temporary directory, so that it can stop and restart the broker without touchi
 the shared one on 1883. On SIGTERM Mosquitto writes its persistence file, which holds
 the ingester's persistent session: its subscription and the QoS 1 messages queued for
 it. The ingester runs in a thread; the test waits on its counters with bounded polls.
+
+The fault test at the end goes further: the broker, configured durable, is killed -9,
+and so is the ingestion worker (``distretto mqtt-ingest`` as a process of its own),
+while a gateway publishes at QoS 1; every telegram the broker acknowledged must end
+up stored exactly once.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -30,6 +37,7 @@ from django.db import connections
 
 from distretto.energy.models import Reading
 from distretto.energy.mqtt import MqttIngester
+from distretto.testing import PROJECT, server_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,9 +61,14 @@ def free_port() -> int:
 
 
 class PrivateBroker:
-    """A Mosquitto process that can be stopped and started again on the same port."""
+    """A Mosquitto process that can be stopped and started again on the same port.
 
-    def __init__(self, directory: Path) -> None:
+    ``durable``: the settings of the README's deployment section, under which an
+    acknowledged message survives even SIGKILL: the state is saved after every change
+    (``autosave_on_changes`` makes ``autosave_interval`` count changes, not seconds).
+    """
+
+    def __init__(self, directory: Path, *, durable: bool = False) -> None:
         self.directory = directory
         self.port = free_port()
         self.url = f"mqtt://127.0.0.1:{self.port}"
@@ -70,6 +83,7 @@ class PrivateBroker:
             # cannot write the temporary directory.
             "user root\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
+            + ("autosave_interval 1\nautosave_on_changes true\n" if durable else "")
         )
         self.process: subprocess.Popen | None = None
 
@@ -104,22 +118,41 @@ class PrivateBroker:
         self.stop()
         self.start()
 
+    def kill(self) -> None:
+        """Kill -9: no chance to save anything on the way out."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(TIMEOUT)
+        self.process = None
 
-@pytest.fixture
-def broker() -> Iterator[PrivateBroker]:
+
+@contextmanager
+def private_broker(*, durable: bool = False) -> Iterator[PrivateBroker]:
     if not (os.path.exists(MOSQUITTO) and os.access(MOSQUITTO, os.X_OK)):
         reason = f"Mosquitto not found at {MOSQUITTO}"
         if settings.DISTRETTO_REQUIRE_SERVICES:
             pytest.fail(f"required service missing: {reason}")
         pytest.skip(reason)
     directory = Path(tempfile.mkdtemp(prefix="distretto-mosquitto-"))
-    private = PrivateBroker(directory)
+    private = PrivateBroker(directory, durable=durable)
     try:
         private.start()
         yield private
     finally:
         private.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def broker() -> Iterator[PrivateBroker]:
+    with private_broker() as private:
+        yield private
+
+
+@pytest.fixture
+def durable_broker() -> Iterator[PrivateBroker]:
+    with private_broker(durable=True) as private:
+        yield private
 
 
 def publish(url: str, topic: str, payloads: list[bytes]) -> None:
@@ -226,3 +259,158 @@ def test_messages_queued_while_the_ingester_is_down_survive_a_broker_restart(bro
     assert stored_hours(heat_meter) == list(range(12))
     assert second.stats.accepted == 12
     assert second.stats.messages == 12  # nothing redelivered twice, nothing lost
+
+
+# --- Faults: the broker killed -9 and the ingestion worker killed -9 while gateways publish
+
+
+def telegram_at(index: int) -> bytes:
+    """The ``heat_meter``'s telegram ``index`` hours after 1 January 2026 (the counter
+    grows with time, so any order of arrival is valid)."""
+    moment = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=index)
+    return json.dumps(
+        {
+            "media": "heat",
+            "meter": "kamheat",
+            "id": "87654321",
+            "total_energy_consumption_kwh": 1000 + 10 * index,
+            "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    ).encode()
+
+
+class Gateway:
+    """A meter gateway publishing at QoS 1: a telegram counts as acknowledged when its
+    PUBACK arrives; one that gets none (broker down) is published again."""
+
+    def __init__(self, url: str, topic: str) -> None:
+        self.port = int(url.rsplit(":", 1)[1])
+        self.topic = topic
+        self.acknowledged: set[int] = set()
+        self.attempts = 0
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"gw-{uuid.uuid4().hex}"
+        )
+        self.client.reconnect_delay_set(0.1, 0.5)
+        self.client.connect("127.0.0.1", self.port)
+        self.client.loop_start()
+
+    def publish(self, index: int, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            self.attempts += 1
+            try:
+                info = self.client.publish(self.topic, telegram_at(index), qos=1)
+                info.wait_for_publish(2.0)
+                if info.is_published():
+                    self.acknowledged.add(index)
+                    return
+            except (RuntimeError, ValueError):
+                pass  # not connected: paho is reconnecting
+            time.sleep(0.1)
+        raise AssertionError(f"telegram {index} was never acknowledged")
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+class IngestionWorker:
+    """``distretto mqtt-ingest`` as its own process, so that it can be killed -9."""
+
+    def __init__(self, url: str, topic: str, client_id: str) -> None:
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distretto",
+                "mqtt-ingest",
+                "--url",
+                url,
+                "--topic",
+                topic,
+                "--client-id",
+                client_id,
+                "--flush-seconds",
+                "0.2",
+            ],
+            cwd=PROJECT,
+            env=server_env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(TIMEOUT)
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
+
+
+def test_every_acknowledged_telegram_is_stored_once_through_broker_and_worker_kills(
+    durable_broker, heat_meter
+):
+    topic = f"test/{uuid.uuid4().hex}/wmbusmeters"
+    client_id = f"ingest-{uuid.uuid4().hex[:8]}"
+    total = 300
+    stored = lambda: Reading.objects.filter(meter=heat_meter).count()  # noqa: E731
+    workers = [IngestionWorker(durable_broker.url, topic, client_id)]
+    gateway = Gateway(durable_broker.url, topic)
+    try:
+        # The worker's persistent session exists once its first reading is stored.
+        deadline = time.monotonic() + 120
+        while stored() == 0:
+            gateway.publish(0, deadline)
+            assert workers[0].process.poll() is None, workers[0].output()
+            assert time.monotonic() < deadline, workers[0].output()
+            time.sleep(0.5)
+
+        def publish_all() -> None:
+            end = time.monotonic() + 240
+            for index in range(1, total):
+                gateway.publish(index, end)
+                time.sleep(0.005)
+
+        publisher = threading.Thread(target=publish_all, daemon=True)
+        publisher.start()
+        wait_for(lambda: stored() >= total // 5, "readings before the worker is killed", 120)
+        workers[0].kill()
+        stored_at_worker_kill = stored()
+        wait_for(lambda: len(gateway.acknowledged) >= total // 2, "telegrams queued", 120)
+        durable_broker.kill()
+        acknowledged_at_broker_kill = len(gateway.acknowledged)
+        time.sleep(0.5)
+        durable_broker.start()
+        workers.append(IngestionWorker(durable_broker.url, topic, client_id))
+        publisher.join(300)
+        assert not publisher.is_alive(), "the gateway did not finish publishing"
+        try:
+            wait_for(lambda: stored() >= len(gateway.acknowledged), "acknowledged telegrams", 240)
+        except AssertionError as late:
+            raise AssertionError(
+                f"{late}: {stored()} stored of {len(gateway.acknowledged)} acknowledged\n"
+                f"worker:\n{workers[-1].output()}\nbroker:\n{durable_broker.log.read_text()}"
+            ) from None
+        time.sleep(1.0)  # anything redelivered late lands now, and must change nothing
+    finally:
+        gateway.close()
+        for worker in workers:
+            worker.kill()
+
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    hours = [
+        int((ts - first).total_seconds() // 3600)
+        for ts in Reading.objects.filter(meter=heat_meter).values_list("ts", flat=True)
+    ]
+    assert len(hours) == len(set(hours)), "a telegram was stored twice"
+    assert gateway.acknowledged <= set(hours), "an acknowledged telegram was lost"
+    assert set(hours) <= set(range(total))
+    print(
+        f"\nbroker and worker killed -9: {total} telegrams, {gateway.attempts} publishes, "
+        f"{len(gateway.acknowledged)} acknowledged ({acknowledged_at_broker_kill} before the "
+        f"broker kill), {stored_at_worker_kill} stored before the worker kill, "
+        f"{len(hours)} stored once each, 0 lost"
+    )

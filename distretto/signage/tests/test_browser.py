@@ -22,7 +22,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def browser_page(_chromium):
-    context = _chromium.new_context(locale="it-IT", viewport={"width": 960, "height": 540})
+    # Playwright's string waits are evals, which the Content-Security-Policy forbids.
+    context = _chromium.new_context(
+        locale="it-IT", viewport={"width": 960, "height": 540}, bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
