@@ -43,6 +43,12 @@ def _lodi_venue() -> dict:
     return {"venue_id": Business.objects.filter(district__slug="lodi").order_by("name")[0].pk}
 
 
+def _lodi_district() -> dict:
+    from distretto.territory.models import District
+
+    return {"district_id": District.objects.get(slug="lodi").pk}
+
+
 def _product() -> dict:
     return {"slug": "bitto-lombardia"}
 
@@ -163,6 +169,10 @@ PUBLIC = (
     Page("checkins:checkin", _point),
     Page("signage:player"),
     Page("accounts:login"),
+    Page("observatory:open_data", main=True),
+    Page("privacy:notice", _program),
+    Page("privacy:district_notice", _lodi_district),
+    Page("privacy:wallet", {"token": WALLET_TOKEN}),
 )
 
 SIGNED_IN = (Page("dashboard", main=True),)
@@ -277,6 +287,8 @@ SITEMAP: dict[str, tuple[Page, ...]] = {
     "operatore": (
         *SIGNED_IN,
         Page("accounts:audit", main=True),
+        Page("observatory:dashboard", main=True),
+        Page("privacy:requests"),
         Page("loyalty:programs"),
         Page("energy:sites"),
     ),
@@ -287,6 +299,9 @@ SITEMAP: dict[str, tuple[Page, ...]] = {
 # and addresses that only take a form's POST.
 NOT_PAGES = {
     "healthz",
+    "metrics",
+    "observatory:generate_report",
+    "observatory:report_pdf",
     "set_language",
     "accounts:logout",
     "territory:district_geojson",
@@ -320,4 +335,14 @@ PENDING_ELSEWHERE: set[tuple[str, str, str]] = {
     ("energia", "/energy/", "overflow"),
     # energy.css: white on amber (#c27c0e) "Avviso" badges, contrast 3.2:1.
     ("energia", "/energy/sites/", "axe"),
+    # Inline <script> blocks / on...= handlers the Content-Security-Policy blocks.
+    ("residente", "/energy/", "csp"),
+    ("energia", "/energy/", "csp"),
+    ("negoziante", "/signage/", "csp"),
+    ("negoziante.cuneo", "/signage/", "csp"),
+    ("gestore.cuneo", "/signage/", "csp"),
 }
+
+# Pages whose subject is the API itself, so naming it is right: the open-data page
+# lists its machine-readable downloads.
+ABOUT_THE_API = {"/observatory/open-data/"}

@@ -24,6 +24,7 @@ PUBLIC_PAGES = [
     "multiservice:network",
     "territory:project_map",
     "loyalty:find",
+    "observatory:open_data",
 ]
 
 
