@@ -17,6 +17,20 @@ class CheckinsConfig(AppConfig):
         ),
     ]
 
+    @staticmethod
+    def home_panel(user) -> dict | None:
+        """The cardholder's passports: cards of districts with check-in venues."""
+        from distretto.checkins.models import CheckinPoint
+        from distretto.loyalty.models import Card
+
+        districts = CheckinPoint.objects.filter(active=True).values("business__district")
+        cards = (
+            Card.objects.filter(user=user, status=Card.Status.ACTIVE)
+            .filter(program__district__in=districts)
+            .select_related("program__district")
+        )
+        return {"template": "checkins/_home_panel.html", "cards": list(cards)} if cards else None
+
     def ready(self) -> None:
         from distretto.accounts import audit
         from distretto.checkins import models

@@ -10,6 +10,12 @@ urlpatterns = [
     path("points/<int:point_id>/screen/", views.screen, name="screen"),
     path("v/<int:point_id>/", views.checkin_page, name="checkin"),
     path("v/<int:point_id>/qr.png", views.qr, name="qr"),
+    path("my-passport/<int:card_id>/", views.my_passport, name="my_passport"),
+    path(
+        "my-passport/<int:card_id>/stamps.geojson",
+        views.my_passport_geojson,
+        name="my_passport_geojson",
+    ),
     path("p/<str:token>/", views.passport_page, name="passport"),
     path("p/<str:token>/stamps.geojson", views.passport_geojson, name="passport_geojson"),
 ]

@@ -91,6 +91,20 @@ def setup(request: HttpRequest) -> HttpResponse:
                     },
                 )
                 messages.success(request, _("Venue opened at %(name)s.") % {"name": business})
+            elif action == "edit_venue":
+                point = get_object_or_404(
+                    CheckinPoint, business__district=district, pk=data.get("point")
+                )
+                services.update_point(
+                    point,
+                    {
+                        "radius_m": int(data.get("radius_m") or point.radius_m),
+                        "reward_points": int(data.get("reward_points") or point.reward_points),
+                        "requires_code": bool(data.get("requires_code")),
+                        "active": bool(data.get("active")),
+                    },
+                )
+                messages.success(request, _("Venue %(name)s saved.") % {"name": point.name})
             elif action == "route":
                 route = Route(
                     district=district,
@@ -239,6 +253,30 @@ def _card(token: str):
 def passport_page(request: HttpRequest, token: str) -> HttpResponse:
     """The visitor's passport: stamps on a map, routes, badges."""
     card = _card(token)
+    return _passport(request, card, token, reverse("checkins:passport_geojson", args=[token]))
+
+
+@login_required
+def my_passport(request: HttpRequest, card_id: int) -> HttpResponse:
+    """The signed-in cardholder's passport, found through the account."""
+    card = _own_card(request, card_id)
+    return _passport(request, card, None, reverse("checkins:my_passport_geojson", args=[card.pk]))
+
+
+@login_required
+def my_passport_geojson(request: HttpRequest, card_id: int) -> JsonResponse:
+    return _stamps_geojson(_own_card(request, card_id))
+
+
+def _own_card(request: HttpRequest, card_id: int):
+    from distretto.loyalty.models import Card
+
+    return get_object_or_404(
+        Card.objects.select_related("program__district"), pk=card_id, user=request.user
+    )
+
+
+def _passport(request: HttpRequest, card, token: str | None, stamps_url: str) -> HttpResponse:
     return render(
         request,
         "checkins/passport.html",
@@ -247,12 +285,16 @@ def passport_page(request: HttpRequest, token: str) -> HttpResponse:
             "passport": services.passport(card),
             "district": card.program.district,
             "token": token,
+            "stamps_url": stamps_url,
         },
     )
 
 
 def passport_geojson(request: HttpRequest, token: str) -> JsonResponse:
-    card = _card(token)
+    return _stamps_geojson(_card(token))
+
+
+def _stamps_geojson(card) -> JsonResponse:
     venues = services.stamped_venues(card)
     return JsonResponse(
         {

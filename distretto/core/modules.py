@@ -49,3 +49,18 @@ def dashboard_sections(user) -> list[dict]:
         if shown:
             sections.append({"app": config.label, "title": config.verbose_name, "links": shown})
     return sections
+
+
+def home_panels(user) -> list[dict]:
+    """What an app puts on top of a person's home: an app's ``AppConfig`` may define
+    ``home_panel(user)`` returning ``{"template": ..., **context}``, or None when it
+    has nothing for this person (the cardholder's cards come from here)."""
+    panels = []
+    for config in apps.get_app_configs():
+        panel = getattr(config, "home_panel", None)
+        if panel is None:
+            continue
+        shown = panel(user)
+        if shown:
+            panels.append(shown)
+    return panels

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from distretto.core import health
-from distretto.core.modules import dashboard_sections
+from distretto.core.modules import dashboard_sections, home_panels
 
 
 @never_cache
@@ -22,4 +22,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/dashboard.html", {"sections": dashboard_sections(request.user)})
+    """Each person's home: what their apps put on top (a cardholder's cards), then the
+    links of every module they can use."""
+    return render(
+        request,
+        "core/dashboard.html",
+        {"panels": home_panels(request.user), "sections": dashboard_sections(request.user)},
+    )

@@ -26,6 +26,25 @@ class LoyaltyConfig(AppConfig):
         ),
     ]
 
+    @staticmethod
+    def home_panel(user) -> dict | None:
+        """The cardholder's cards on their home: balance, number, wallet."""
+        from distretto.loyalty import services
+        from distretto.loyalty.cardnumbers import printed
+        from distretto.loyalty.models import Card
+
+        cards = (
+            Card.objects.filter(user=user)
+            .exclude(status=Card.Status.REPLACED)
+            .select_related("program")
+            .order_by("program__name")
+        )
+        shown = []
+        for card in cards:
+            wallet = services.wallet(card, history=3)
+            shown.append({"card": card, "printed": printed(card.number), "wallet": wallet})
+        return {"template": "loyalty/_home_panel.html", "cards": shown} if shown else None
+
     def ready(self) -> None:
         from django.db import transaction
         from django.db.models.signals import m2m_changed, post_delete, post_save

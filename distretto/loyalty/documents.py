@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import qrcode
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from reportlab.lib.pagesizes import A4
@@ -14,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from distretto.core.formatting import quantity
 from distretto.loyalty.cardnumbers import printed
 from distretto.loyalty.models import Program
 
@@ -25,6 +28,17 @@ STATEMENT_FIELDS = [
     ("amount_credited", gettext_noop("Amount credited (EUR)")),
     ("net", gettext_noop("Net (EUR)")),
 ]
+
+
+MONEY_FIELDS = {"amount_due", "amount_credited", "net"}
+
+
+def period_label(period: str) -> str:
+    """``2026-05`` → ``maggio 2026`` in the active language."""
+    try:
+        return date_format(date.fromisoformat(f"{period}-01"), "F Y")
+    except ValueError:
+        return period
 
 
 def statement_csv(program: Program, row: dict) -> str:
@@ -47,7 +61,7 @@ def statement_pdf(program: Program, row: dict, *, closed: bool) -> bytes:
     pdf.setFont("Helvetica", 11)
     for line in (
         f"{program.name} · {program.district.name}",
-        f"{row['business_name']} · {row['period']}",
+        f"{row['business_name']} · {period_label(row['period'])}",
         _("Closed period") if closed else _("Provisional (period not closed)"),
     ):
         y -= 8 * mm
@@ -56,7 +70,8 @@ def statement_pdf(program: Program, row: dict, *, closed: bool) -> bytes:
     for name, label in STATEMENT_FIELDS:
         y -= 8 * mm
         pdf.drawString(20 * mm, y, _(label))
-        pdf.drawRightString(180 * mm, y, str(row[name]))
+        places = 2 if name in MONEY_FIELDS else 0
+        pdf.drawRightString(180 * mm, y, quantity(row[name], places))
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -130,15 +145,22 @@ def rules_pdf(program: Program) -> bytes:
     line(_("Rules of the prize promotion"), "Helvetica-Bold", 14)
     line(program.name, "Helvetica-Bold", 12)
     never = _("never")
-    duration = f"{program.starts_on or '-'} – {program.ends_on or '-'}"
+
+    def day(value) -> str:
+        return date_format(value, "j F Y") if value else "-"
+
+    duration = f"{day(program.starts_on)} – {day(program.ends_on)}"
     for label, value in (
         (_("Promoter"), program.promoter),
         (_("Duration"), duration),
         (_("Area"), program.area or program.district.name),
-        (_("Point value (EUR)"), f"{program.point_value}"),
-        (_("Points per euro"), f"{program.earn_rate}"),
+        (_("Point value (EUR)"), quantity(program.point_value)),
+        (_("Points per euro"), quantity(program.earn_rate)),
         (_("Points expire after (months)"), program.expiry_months or never),
-        (_("Guarantee (EUR)"), program.guarantee if program.guarantee is not None else "-"),
+        (
+            _("Guarantee (EUR)"),
+            "-" if program.guarantee is None else quantity(program.guarantee, 2),
+        ),
     ):
         line(f"{label}: {value}")
     line(_("Prizes"), "Helvetica-Bold", 11)

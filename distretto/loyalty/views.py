@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Min
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -261,17 +262,15 @@ def _wallet_card(token: str) -> Card:
 
 def wallet_page(request: HttpRequest, token: str) -> HttpResponse:
     card = _wallet_card(token)
-    district = card.program.district
     return render(
         request,
         "loyalty/wallet.html",
-        {
-            "card": card,
-            "printed": printed(card.number),
-            "wallet": services.wallet(card),
-            "district": district,
-            "token": token,
-        },
+        _wallet_context(
+            card,
+            token=token,
+            qr_url=reverse("loyalty:wallet_qr", args=[token]),
+            shops_url=reverse("loyalty:wallet_shops", args=[token]),
+        ),
     )
 
 
@@ -284,7 +283,26 @@ def wallet_qr(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def wallet_shops(request: HttpRequest, token: str) -> JsonResponse:
-    card = _wallet_card(token)
+    return _shops_geojson(_wallet_card(token))
+
+
+def _wallet_context(card: Card, *, token: str | None, qr_url: str, shops_url: str) -> dict:
+    wallet = services.wallet(card)
+    kinds = dict(LedgerTransaction.Kind.choices)
+    for move in wallet["history"]:
+        move["kind_label"] = kinds.get(move["kind"], move["kind"])
+    return {
+        "card": card,
+        "printed": printed(card.number),
+        "wallet": wallet,
+        "district": card.program.district,
+        "token": token,
+        "qr_url": qr_url,
+        "shops_url": shops_url,
+    }
+
+
+def _shops_geojson(card: Card) -> JsonResponse:
     shops = Business.objects.filter(
         district=card.program.district_id, active=True, lat__isnull=False, lon__isnull=False
     )
@@ -295,15 +313,109 @@ def wallet_shops(request: HttpRequest, token: str) -> JsonResponse:
             "features": [
                 {
                     "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [shop.lon, shop.lat]},
+                    "geometry": {"type": "Point", "coordinates": [float(b.lon), float(b.lat)]},
                     "properties": {
-                        "name": shop.name,
-                        "category": shop.category,
-                        "category_label": str(labels.get(shop.category, shop.category)),
-                        "address": shop.address,
+                        "name": b.name,
+                        "category": b.category,
+                        "category_label": str(labels.get(b.category, b.category)),
+                        "address": b.address,
                     },
                 }
-                for shop in shops
+                for b in shops
             ],
         }
+    )
+
+
+def _own_card(request: HttpRequest, card_id: int) -> Card:
+    """A card of the signed-in cardholder; anyone else's is 404."""
+    return get_object_or_404(
+        Card.objects.select_related("program__district"), pk=card_id, user=request.user
+    )
+
+
+@login_required
+def my_card(request: HttpRequest, card_id: int) -> HttpResponse:
+    """The signed-in cardholder's wallet: the same page as the wallet link, found
+    through the account instead of the card's secret link."""
+    card = _own_card(request, card_id)
+    return render(
+        request,
+        "loyalty/wallet.html",
+        _wallet_context(
+            card,
+            token=None,
+            qr_url=reverse("loyalty:my_card_qr", args=[card.pk]),
+            shops_url=reverse("loyalty:my_card_shops", args=[card.pk]),
+        ),
+    )
+
+
+@login_required
+def my_card_qr(request: HttpRequest, card_id: int) -> HttpResponse:
+    card = _own_card(request, card_id)
+    response = HttpResponse(documents.card_qr_png(card.number), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def my_card_shops(request: HttpRequest, card_id: int) -> JsonResponse:
+    return _shops_geojson(_own_card(request, card_id))
+
+
+def find_wallet(request: HttpRequest) -> HttpResponse:
+    """A visitor opens their wallet and passport from the link or code on their card
+    (the secret token; a card number alone opens nothing, so balances do not leak)."""
+    error = None
+    text = request.GET.get("link", "").strip()
+    if text:
+        token = text.rstrip("/").split("/")[-1].split("#")[-1]
+        card = services.card_for_token(token)
+        if card is not None:
+            return redirect("loyalty:wallet", token=token)
+        error = _("No card has this link or code: copy it again from your card or e-mail.")
+    return render(request, "loyalty/find.html", {"error": error, "link": text})
+
+
+@login_required
+def batches(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Issue a batch of anonymous cards and download it once, as CSV or a printable
+    QR sheet (PDF): the wallet links exist only in this file."""
+    program = _managed(request, program_id)
+    error = None
+    if request.method == "POST":
+        file_format = request.POST.get("format", "pdf")
+        count = _integer(request.POST.get("count"))
+        try:
+            if file_format not in {"csv", "pdf"}:
+                raise DomainError(_("Choose CSV or PDF."))
+            issued = services.issue_batch(program, count or 0)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            template = request.build_absolute_uri(reverse("loyalty:wallet", args=["TOKEN"]))
+            template = template.replace("TOKEN", "{token}")
+            pairs = [(card.number, raw) for card, raw in issued]
+            if file_format == "csv":
+                response = HttpResponse(
+                    documents.batch_csv(pairs, template), content_type="text/csv"
+                )
+            else:
+                response = HttpResponse(
+                    documents.batch_pdf(program, pairs, template), content_type="application/pdf"
+                )
+            name = f"cards-{issued[0][0].batch}.{file_format}"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    batches = (
+        program.cards.exclude(batch="")
+        .values("batch")
+        .annotate(count=Count("pk"), first=Min("created_at"))
+        .order_by("-first")[:50]
+    )
+    return render(
+        request,
+        "loyalty/batches.html",
+        {"program": program, "batches": batches, "error": error, "section": "batches"},
     )

@@ -17,6 +17,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from distretto.core.formatting import quantity
 from distretto.multiservice import scoring
 from distretto.multiservice.models import Checkup, CheckupResult, Enrolment, TrainingModule
 from distretto.multiservice.questionnaire import QUESTIONS, STEPS
@@ -61,8 +62,8 @@ def _chart(dimension_scores: dict) -> Drawing:
     chart.categoryAxis.labels.boxAnchor = "e"
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.valueAxis.labels.fontSize = 8
-    chart.bars[0].fillColor = colors.HexColor("#2d7dd2")
-    chart.barLabelFormat = "%.1f"
+    chart.bars[0].fillColor = colors.HexColor("#1f5fa8")
+    chart.barLabelFormat = lambda value: quantity(value, 1)
     chart.barLabels.fontSize = 8
     chart.barLabels.nudge = 10
     drawing.add(chart)
@@ -130,7 +131,7 @@ def checkup_report(
     story += [
         Paragraph(escape(f"{_('Verdict')}: {verdict}"), verdict_style),
         Paragraph(
-            escape(_("Overall score: %(score)s / 100") % {"score": f"{result.score:.1f}"}),
+            escape(_("Overall score: %(score)s / 100") % {"score": quantity(result.score, 1)}),
             ParagraphStyle("score", parent=body, alignment=TA_CENTER, fontSize=12),
         ),
         Spacer(1, 3 * mm),
@@ -152,7 +153,7 @@ def checkup_report(
                     [
                         Paragraph(escape(module.title), small),
                         module.get_topic_display(),
-                        f"{module.hours:g}",
+                        quantity(module.hours),
                     ]
                 )
         story.append(_table(rows, [100 * mm, 50 * mm, 20 * mm]))
@@ -167,8 +168,8 @@ def checkup_report(
                     formats.date_format(
                         timezone.localtime(row["submitted_at"]).date(), "SHORT_DATE_FORMAT"
                     ),
-                    row["score"],
-                    row["change"] or "",
+                    quantity(row["score"], 1),
+                    quantity(row["change"], 1) if row["change"] else "",
                     str(scoring.VERDICT_LABELS.get(row["verdict"], row["verdict"])),
                 ]
             )
@@ -236,7 +237,7 @@ def certificate(enrolment: Enrolment, hours: object) -> bytes:
                 _("%(topic)s · %(hours)s hours attended · %(start)s – %(end)s")
                 % {
                     "topic": module.get_topic_display(),
-                    "hours": f"{hours:g}",
+                    "hours": quantity(hours),
                     "start": formats.date_format(edition.starts_on, "SHORT_DATE_FORMAT"),
                     "end": formats.date_format(edition.ends_on, "SHORT_DATE_FORMAT"),
                 }

@@ -13,6 +13,8 @@ urlpatterns = [
     path("checkups/<int:checkup_id>/report.pdf", views.checkup_report, name="checkup_report"),
     path("compare/<int:business_id>/", views.comparison, name="compare"),
     path("training/", views.training, name="training"),
+    path("training/modules/", views.modules, name="modules"),
+    path("scoring-models/", views.scoring_models, name="scoring_models"),
     path("training/editions/<int:edition_id>/", views.edition_detail, name="edition"),
     path(
         "training/enrolments/<int:enrolment_id>/certificate.pdf",

@@ -7,6 +7,7 @@ Thin: every rule lives in ``services`` and ``access``.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -17,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from distretto.accounts.models import Role
@@ -72,7 +74,24 @@ def network(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "multiservice/network.html",
-        {"shops": [services.shop_summary(shop) for shop in shops]},
+        {
+            "shops": [services.shop_summary(shop) for shop in shops],
+            "map_texts": {
+                "residents": _("residents"),
+                "services": _("Services"),
+                "hours": _("Opening hours"),
+                "closed": _("closed"),
+                "days": {
+                    "mon": _("Mon"),
+                    "tue": _("Tue"),
+                    "wed": _("Wed"),
+                    "thu": _("Thu"),
+                    "fri": _("Fri"),
+                    "sat": _("Sat"),
+                    "sun": _("Sun"),
+                },
+            },
+        },
     )
 
 
@@ -519,8 +538,10 @@ def impact_dashboard(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="multiservice-impact.csv"'
         return response
     months = [row["month"] for row in report["by_month"]]
+    for row in report["by_month"]:
+        row["month_label"] = _month_label(row["month"])
     chart = {
-        "months": months,
+        "months": [_month_label(month) for month in months],
         "types": [
             {
                 "label": str(item["label"]),
@@ -551,5 +572,114 @@ def impact_dashboard(request: HttpRequest) -> HttpResponse:
                 ).distinct()
             ],
             "query": request.GET.urlencode(),
+            "can_record": shops_for(principal, record=True).exists(),
+        },
+    )
+
+
+def _month_label(month: str) -> str:
+    """``2026-05`` → ``maggio 2026`` in the page's language."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        return month
+    return date_format(first, "F Y")
+
+
+@login_required
+def modules(request: HttpRequest) -> HttpResponse:
+    """Trainers: the training modules, and a form to add one."""
+    principal = _principal(request)
+    if not is_trainer(principal):
+        raise Http404
+    if request.method == "POST":
+        data = request.POST
+        try:
+            hours = _decimal(data.get("hours"))
+            if hours is None:
+                raise DomainError(_("Give the module's hours."), field="hours")
+            module = services.create_module(
+                principal,
+                {
+                    "code": data.get("code", "").strip(),
+                    "title": data.get("title", "").strip(),
+                    "topic": data.get("topic", ""),
+                    "hours": hours,
+                    "format": data.get("format", ""),
+                    "materials": data.get("materials", "").strip(),
+                    "description": data.get("description", "").strip(),
+                },
+            )
+            messages.success(request, _("Module “%(title)s” added.") % {"title": module.title})
+            return redirect("multiservice:modules")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+    return render(
+        request,
+        "multiservice/modules.html",
+        {
+            "modules": TrainingModule.objects.order_by("title"),
+            "topics": TrainingModule.Topic.choices,
+            "formats": TrainingModule.Format.choices,
+            "posted": request.POST if request.method == "POST" else {},
+        },
+    )
+
+
+@login_required
+def scoring_models(request: HttpRequest) -> HttpResponse:
+    """The versions of the check-up's scoring model, what each weighs, and (for the
+    chamber's operators) a new version made from the current one."""
+    principal = _principal(request)
+    if not (is_trainer(principal) or operated_chambers(principal).exists()):
+        raise Http404
+    services.ensure_default_model()
+    chambers = operated_chambers(principal).order_by("name")
+    draft = ""
+    if request.method == "POST":
+        chamber = get_object_or_404(chambers, pk=request.POST.get("chamber"))
+        draft = request.POST.get("definition", "")
+        try:
+            definition = json.loads(draft)
+            if not isinstance(definition, dict):
+                raise ValueError
+        except ValueError:
+            messages.error(
+                request, _("The definition is not valid JSON: check brackets and commas.")
+            )
+        else:
+            try:
+                model = services.publish_model(
+                    principal, chamber, request.POST.get("name", ""), definition
+                )
+                messages.success(
+                    request, _("Version %(version)s published.") % {"version": model.version}
+                )
+                return redirect("multiservice:scoring_models")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+    versions = []
+    for model in models_for(principal).select_related("chamber").order_by("-version"):
+        dimensions = model.definition.get("dimensions", {})
+        versions.append(
+            {
+                "model": model,
+                "weights": [
+                    (scoring.dimension_label(name), Decimal(str(spec.get("weight", 0))) * 100)
+                    for name, spec in dimensions.items()
+                ],
+                "verdict": model.definition.get("verdict", {}),
+            }
+        )
+    current = services.current_model(chambers[0] if chambers else None)
+    return render(
+        request,
+        "multiservice/scoring_models.html",
+        {
+            "versions": versions,
+            "chambers": chambers,
+            "draft": draft or json.dumps(current.definition, indent=2, ensure_ascii=False),
         },
     )

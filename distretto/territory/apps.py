@@ -9,7 +9,12 @@ class TerritoryConfig(AppConfig):
     label = "territory"
     verbose_name = _("Territory")
     dashboard_links = [
-        DashboardLink(_("Businesses"), "territory:business_list", _("Shops and firms")),
+        DashboardLink(
+            _("Businesses"),
+            "territory:business_list",
+            _("Shops and firms"),
+            roles=("chamber_operator", "district_manager", "merchant"),
+        ),
         DashboardLink(_("Projects map"), "territory:project_map", _("Revitalisation projects")),
         DashboardLink(
             _("Import CSV"),

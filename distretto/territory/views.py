@@ -103,6 +103,7 @@ def business_list(request: HttpRequest) -> HttpResponse:
             "districts": districts_for(principal),
             "categories": Business.Category.choices,
             "query": request.GET,
+            "can_import": districts_for(principal, manage=True).exists(),
         },
     )
 

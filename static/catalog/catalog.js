@@ -25,3 +25,13 @@
   }
   window.CatalogMaps = { points: points, escapeHtml: escapeHtml };
 })();
+
+// A map declared in the page: <div id="map" data-points="json-script-id" data-zoom="14">.
+(function () {
+  "use strict";
+  const element = document.getElementById("map");
+  if (!element || !element.dataset.points) return;
+  let points = JSON.parse(document.getElementById(element.dataset.points).textContent);
+  if (!Array.isArray(points)) points = [points];
+  window.CatalogMaps.points(element, points, parseInt(element.dataset.zoom || "14", 10));
+})();

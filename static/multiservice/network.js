@@ -37,3 +37,12 @@
   }
   window.MultiserviceNetwork = { show: show };
 })();
+
+// The network page declares its map and texts: <div id="map" data-texts="json-id">.
+(function () {
+  "use strict";
+  const element = document.getElementById("map");
+  if (element && element.dataset.texts) {
+    window.MultiserviceNetwork.show(element, JSON.parse(document.getElementById(element.dataset.texts).textContent));
+  }
+})();

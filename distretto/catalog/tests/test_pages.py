@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 from PIL import Image
@@ -137,7 +138,9 @@ def test_uploaded_photos_are_resized_with_a_thumbnail(
 
 def test_near_me_page_asks_the_browser_for_the_location(client):
     page = client.get("/catalog/near/").content.decode()
-    assert "navigator.geolocation" in page and "/api/v1/catalog/venues" in page
+    assert 'src="/static/catalog/near.js"' in page and "/api/v1/catalog/venues" in page
+    script = (settings.PROJECT_DIR / "static" / "catalog" / "near.js").read_text()
+    assert "navigator.geolocation" in script
 
 
 # --- Editors' pages ---------------------------------------------------------------------------

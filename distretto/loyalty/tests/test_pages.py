@@ -58,7 +58,7 @@ def test_manager_closes_a_period_from_the_settlement_page(actors, program, card)
     services.earn(card, actors.shop, Decimal("100.00"), now=JANUARY)
     manager = signed_in(actors.manager)
     page = manager.get(f"/loyalty/p/{program.pk}/settlement/?period=2025-01").content.decode()
-    assert "Panetteria Fanfulla" in page and "1.00" in page
+    assert "Panetteria Fanfulla" in page and "€\u00a01,00" in page
     manager.post(f"/loyalty/p/{program.pk}/settlement/", {"period": "2025-01"})
     assert program.settlements.get().period == "2025-01"
 

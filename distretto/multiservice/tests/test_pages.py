@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -12,8 +14,14 @@ from django.utils import timezone
 
 from distretto.accounts.scoping import Principal
 from distretto.catalog.models import ServiceDelivery
-from distretto.multiservice import services
-from distretto.multiservice.models import Checkup, Enrolment, TrainingEdition
+from distretto.multiservice import scoring, services
+from distretto.multiservice.models import (
+    Checkup,
+    Enrolment,
+    ScoringModel,
+    TrainingEdition,
+    TrainingModule,
+)
 from distretto.multiservice.questionnaire import STEPS
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -201,9 +209,69 @@ def test_the_trainer_enrols_and_records_attendance_on_the_edition_page(actors, m
     assert certificate["Content-Type"] == "application/pdf"
 
 
-def test_the_dashboard_links_the_pages_each_role_may_use(actors):
+def test_the_dashboard_links_the_pages_each_role_may_use(actors, network_shop):
     merchant = signed_in(actors.merchant).get("/dashboard/").content.decode()
     assert "/multiservice/my-training/" in merchant and "/multiservice/record/" in merchant
     assert "/multiservice/training/" not in merchant
     assessor = signed_in(actors.assessor).get("/dashboard/").content.decode()
     assert "/multiservice/training/" in assessor and "/multiservice/checkups/" in assessor
+
+
+def test_a_shop_that_is_not_multiservice_sees_no_link_to_recording(actors):
+    merchant = signed_in(actors.merchant).get("/dashboard/").content.decode()
+    assert "/multiservice/record/" not in merchant and "/multiservice/impact/" not in merchant
+    admin = signed_in(actors.admin).get("/dashboard/").content.decode()
+    assert "/multiservice/my-training/" not in admin  # no shop of their own
+
+
+def test_trainers_add_training_modules_from_a_page(actors, modules):
+    trainer = signed_in(actors.assessor)
+    page = trainer.get("/multiservice/training/modules/").content.decode()
+    assert "Servizi digitali e pubblici" in page
+    response = trainer.post(
+        "/multiservice/training/modules/",
+        {
+            "title": "Vendita online",
+            "code": "online-sales",
+            "topic": "marketing",
+            "hours": "6,5",
+            "format": "classroom",
+        },
+    )
+    assert response.status_code == 302
+    assert TrainingModule.objects.get(code="online-sales").hours == Decimal("6.5")
+    duplicate = trainer.post(
+        "/multiservice/training/modules/",
+        {
+            "title": "Altro",
+            "code": "online-sales",
+            "topic": "marketing",
+            "hours": "2",
+            "format": "classroom",
+        },
+        follow=True,
+    )
+    assert "Esiste già un modulo con questo codice" in duplicate.content.decode()
+    assert signed_in(actors.merchant).get("/multiservice/training/modules/").status_code == 404
+
+
+def test_chamber_operators_publish_a_scoring_model_version_from_a_page(actors):
+    operator = signed_in(actors.operator)
+    page = operator.get("/multiservice/scoring-models/").content.decode()
+    assert "v1" in page and "Pubblica una nuova versione" in page
+    definition = json.dumps(scoring.DEFAULT_MODEL)
+    bad = operator.post(
+        "/multiservice/scoring-models/",
+        {"chamber": actors.chamber.pk, "name": "Rotto", "definition": "{"},
+        follow=True,
+    )
+    assert "non è un JSON valido" in bad.content.decode()
+    response = operator.post(
+        "/multiservice/scoring-models/",
+        {"chamber": actors.chamber.pk, "name": "Più peso alla domanda", "definition": definition},
+    )
+    assert response.status_code == 302
+    assert ScoringModel.objects.filter(chamber=actors.chamber, version=2).exists()
+    assessor_page = signed_in(actors.assessor).get("/multiservice/scoring-models/")
+    assert assessor_page.status_code == 200
+    assert "Pubblica una nuova versione" not in assessor_page.content.decode()
