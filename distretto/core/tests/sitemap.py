@@ -244,6 +244,7 @@ SITEMAP: dict[str, tuple[Page, ...]] = {
         Page("signage:content", _content),
         Page("signage:media"),
         Page("signage:reports"),
+        Page("signage:alerts"),
     ),
     "gestore.valli": (
         *SIGNED_IN,
@@ -312,6 +313,7 @@ NOT_PAGES = {
     "loyalty:my_card_shops",
     "signage:display_state",
     "signage:display_geojson",
+    "signage:display_live",
     "signage:service_worker",
     "checkins:venues_geojson",
     "checkins:qr",
@@ -338,9 +340,6 @@ PENDING_ELSEWHERE: set[tuple[str, str, str]] = {
     # Inline <script> blocks / on...= handlers the Content-Security-Policy blocks.
     ("residente", "/energy/", "csp"),
     ("energia", "/energy/", "csp"),
-    ("negoziante", "/signage/", "csp"),
-    ("negoziante.cuneo", "/signage/", "csp"),
-    ("gestore.cuneo", "/signage/", "csp"),
 }
 
 # Pages whose subject is the API itself, so naming it is right: the open-data page
