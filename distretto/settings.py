@@ -1,5 +1,6 @@
 """Distretto settings: one file, every knob an environment variable with a safe default."""
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -23,6 +25,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP networks (CIDR); one that is not stops the start, named."""
+    networks = env_list(name, "")
+    for text in networks:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {text!r} is not an IP network such as 10.0.0.0/8 or 127.0.0.1."
+            ) from None
+    return networks
 
 
 def _secret_key() -> str:
@@ -253,7 +268,7 @@ if _origin(MAP_TILE_URL):
 # Scrapers present METRICS_TOKEN as a bearer token, or come from METRICS_ALLOW_NETWORKS
 # (comma-separated CIDR); with neither set, /metrics answers 404.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
-METRICS_ALLOW_NETWORKS = env_list("METRICS_ALLOW_NETWORKS", "")
+METRICS_ALLOW_NETWORKS = env_networks("METRICS_ALLOW_NETWORKS")
 
 # --- Logging: one JSON line per request on stdout ---------------------------------------
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -46,6 +46,8 @@ MANIFEST = "manifest.json"
 MEDIA = "media.tar"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
+# What restore reads from a manifest.
+MANIFEST_KEYS = ("engine", "database_file", "migrations", "row_counts", "ledger", "files")
 
 
 class BackupError(Exception):
@@ -257,8 +259,13 @@ def read_manifest(source: Path) -> dict:
         raise BackupError(f"{source} is not a Distretto backup: it has no {MANIFEST}.") from None
     except ValueError as error:
         raise BackupError(f"{source / MANIFEST} is damaged: {error}.") from None
+    if not isinstance(manifest, dict):
+        raise BackupError(f"{source / MANIFEST} is damaged: it is not a manifest.")
     if manifest.get("format") != FORMAT:
         raise BackupError(f"Backup format {manifest.get('format')!r} is not {FORMAT}.")
+    missing = [key for key in MANIFEST_KEYS if key not in manifest]
+    if missing:
+        raise BackupError(f"{source / MANIFEST} is damaged: it lacks {', '.join(missing)}.")
     for name, expected in manifest["files"].items():
         path = source / name
         if not path.exists():

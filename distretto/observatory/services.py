@@ -323,6 +323,27 @@ def suppressed(basis: int | None) -> bool:
     return basis is not None and 0 < basis < ind.SMALL_COUNT
 
 
+def blanked_totals(months: list[date], codes: list[str]) -> set[tuple[int, date, str]]:
+    """The (chamber, month, indicator) whose chamber total is not published either
+    (secondary suppression): the districts' values held back (small ones, and those
+    of districts no longer published) rest on 1 to 4 people or shops in all, so the
+    total less the published districts would give them away."""
+    active = set(District.objects.filter(active=True).values_list("pk", flat=True))
+    held_back: dict[tuple[int, date, str], int] = defaultdict(int)
+    rows = MonthlyValue.objects.filter(
+        month__gte=months[0],
+        month__lte=months[-1],
+        indicator__in=codes,
+        part="",
+        district__isnull=False,
+        basis__gt=0,
+    ).values_list("chamber", "district", "month", "indicator", "basis")
+    for chamber_id, district_id, month, code, basis in rows.order_by():
+        if suppressed(basis) or district_id not in active:
+            held_back[(chamber_id, month, code)] += basis
+    return {key for key, basis in held_back.items() if suppressed(basis)}
+
+
 def open_rows(
     *,
     district: str | None = None,
@@ -362,6 +383,7 @@ def open_rows(
         pk: (code, name) for pk, code, name in Chamber.objects.values_list("pk", "code", "name")
     }
     order = {code: n for n, code in enumerate(codes)}
+    blanked = blanked_totals(months, codes)
     result = []
     # Plain tuples: an answer holds thousands of rows, and model instances would cost
     # more than the query.
@@ -371,7 +393,7 @@ def open_rows(
         if district_id is not None and district_id not in districts:
             continue  # a district no longer active
         indicator_ = ind.get(code)
-        hidden = suppressed(basis)
+        hidden = suppressed(basis) or (district_id is None and (chamber_id, month, code) in blanked)
         chamber_code, chamber_name = chambers[chamber_id]
         slug, name = districts[district_id] if district_id is not None else (None, chamber_name)
         result.append(

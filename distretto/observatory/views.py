@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -47,7 +48,8 @@ def sparkline(points: list[float | None], width: int = 100, height: int = 28) ->
 
 
 def _labels(months) -> list[str]:
-    return [f"{m:%Y-%m}" for m in months]
+    """The chart's months as the page's language writes them ("gen. 2026")."""
+    return [date_format(m, "N Y") for m in months]
 
 
 @login_required

@@ -194,6 +194,18 @@ def test_a_damaged_backup_is_refused(made_backup):
         backup.restore(made_backup)
 
 
+@pytest.mark.parametrize("damage", ["[]", '{"format": 1}', "drop files"])
+def test_a_damaged_manifest_is_refused_with_a_message(made_backup, damage):
+    manifest_file = made_backup / "manifest.json"
+    if damage == "drop files":
+        manifest = json.loads(manifest_file.read_text())
+        del manifest["files"]
+        damage = json.dumps(manifest)
+    manifest_file.write_text(damage)
+    with pytest.raises(backup.BackupError, match="is damaged"):
+        backup.restore(made_backup)
+
+
 def test_restore_refuses_a_database_that_holds_data_unless_forced(made_backup, tmp_path):
     with pytest.raises(backup.BackupError, match="already holds a Distretto schema"):
         backup.restore(made_backup)

@@ -10,6 +10,8 @@ from django.core import serializers
 from django.core.management import call_command
 
 from distretto.accounts.models import Membership, Role
+from distretto.loyalty import ledger, settlement
+from distretto.loyalty.models import SettlementPeriod
 from distretto.territory.models import Business, District
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,3 +48,24 @@ def test_seed_demo_twice_changes_nothing():
         "campobasso",
     }
     assert {m.role for m in Membership.objects.all()} == set(Role.values)
+
+    closed_months_agree_with_the_ledger()
+
+
+def closed_months_agree_with_the_ledger() -> None:
+    """The observatory's history is written after the loyalty demo closed a month: the
+    frozen figures must still be what the ledger says, so that a closed month opens
+    with the liability the month before closed with."""
+    closed = list(SettlementPeriod.objects.select_related("program__district"))
+    assert closed
+    for period in closed:
+        program = period.program
+        assert period.figures["district"] == settlement.district_statement(program, period.period)
+        year, month = settlement.parse_period(period.period)
+        before_year, before_month = ledger.add_months(year, month, -1)
+        before = f"{before_year:04d}-{before_month:02d}"
+        previous = settlement.statement(program, before, Business.objects.none())
+        assert (
+            period.figures["district"]["liability_opening_points"]
+            == previous["district"]["liability_points"]
+        )

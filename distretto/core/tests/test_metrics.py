@@ -109,6 +109,23 @@ def test_an_allowed_network_reads_without_a_token(client):
     assert client.get("/metrics", REMOTE_ADDR="192.168.1.1").status_code == 401
 
 
+def test_a_mistyped_network_stops_the_start_naming_it(monkeypatch):
+    """Found at start-up, not as a 500 on every scrape."""
+    import importlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    import distretto.settings as settings_module
+
+    monkeypatch.setenv("METRICS_ALLOW_NETWORKS", "10.0.0.0/8, 10.0.0.0/33")
+    try:
+        with pytest.raises(ImproperlyConfigured, match=r"'10\.0\.0\.0/33' is not an IP network"):
+            importlib.reload(settings_module)
+    finally:
+        monkeypatch.delenv("METRICS_ALLOW_NETWORKS")
+        importlib.reload(settings_module)
+
+
 @override_settings(METRICS_TOKEN=TOKEN)
 def test_the_middleware_counts_requests_under_asgi_too(actors):
     app = get_asgi_application()

@@ -12,7 +12,7 @@ import pytest
 
 from distretto.observatory.models import MonthlyValue
 from distretto.observatory.tests.conftest import at
-from distretto.testing import error_of
+from distretto.testing import DistrictFactory, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,41 @@ def test_values_resting_on_fewer_than_five_are_suppressed(anonymous_api, publish
     assert rows[("totems", "lodi")]["value"] == 5
     assert rows[("cards_active", None)]["district_name"] == "Camera di Commercio di Lodi"
     assert ("checkup_score", "lodi") not in rows  # not publishable
+
+
+def test_a_chamber_total_that_would_give_a_small_district_away_is_suppressed(anonymous_api, actors):
+    """Lodi's chamber gets a second district with 3 cross-shopping cards (suppressed)
+    beside Lodi's 40: the chamber's 43, less Lodi's 40, would give the 3 away, so the
+    total is blanked too, whichever filter asks. Active cards, 40 and 20, stay shown."""
+    small = DistrictFactory(chamber=actors.chamber, name="Distretto di Codogno", slug="codogno")
+    put(actors, "cards_cross_shopping", 40, 40)
+    put(actors, "cards_cross_shopping", 3, 3, district=small)
+    put(actors, "cards_cross_shopping", 43, 43, district=None)
+    put(actors, "cards_active", 40, 40)
+    put(actors, "cards_active", 20, 20, district=small)
+    put(actors, "cards_active", 60, 60, district=None)
+
+    for params in ({}, {"chamber": "lodi"}):
+        response = anonymous_api.get(URL, {"from": "2026-03", "to": "2026-03", **params})
+        rows = {(r["indicator"], r["district"]): r for r in response.json()["results"]}
+        assert rows[("cards_cross_shopping", "lodi")]["value"] == 40
+        assert rows[("cards_cross_shopping", "codogno")]["suppressed"] is True
+        assert rows[("cards_cross_shopping", None)]["value"] is None
+        assert rows[("cards_cross_shopping", None)]["suppressed"] is True
+        assert rows[("cards_active", None)]["value"] == 60
+
+
+def test_a_chamber_total_is_shown_when_what_is_held_back_is_not_small(anonymous_api, actors):
+    """Two small districts (3 and 4 cards) are suppressed, but together they are 7:
+    the total less Lodi's 40 gives only their sum, so the chamber's 47 is shown."""
+    for slug, count in (("codogno", 3), ("casale", 4)):
+        district = DistrictFactory(chamber=actors.chamber, slug=slug, name=slug.title())
+        put(actors, "cards_cross_shopping", count, count, district=district)
+    put(actors, "cards_cross_shopping", 40, 40)
+    put(actors, "cards_cross_shopping", 47, 47, district=None)
+    response = anonymous_api.get(URL, {"from": "2026-03", "to": "2026-03"})
+    rows = {(r["indicator"], r["district"]): r for r in response.json()["results"]}
+    assert rows[("cards_cross_shopping", None)]["value"] == 47
 
 
 def test_the_district_filter_and_the_default_period(anonymous_api, actors, published):

@@ -52,6 +52,8 @@ def test_the_operator_sees_the_chamber_with_its_districts(actors, values):
     assert "Distretto di Lodi" in text
     assert "Distretto di Cuneo" not in text
     assert "<script>" not in text.replace('<script src="', "")  # no inline scripts
+    # The chart's months are written in Italian, not as ISO codes.
+    assert page.context["chart"]["months"] == ["gen. 2026", "feb. 2026", "mar. 2026"]
 
 
 def test_a_district_manager_sees_only_their_district(actors, values):

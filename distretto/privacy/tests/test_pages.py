@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from distretto.loyalty.cardnumbers import printed
 from distretto.loyalty.models import Card
 from distretto.privacy.models import Notice, SubjectRequest
 
@@ -58,6 +59,11 @@ def test_the_operator_finds_exports_and_erases_from_the_page(client, actors, his
     found = client.get("/privacy/", {"subject": history.number})
     assert found.status_code == 200
     assert b"Sara Cliente" in found.content
+    # The card as printed on it, its status in words, the balance the Italian way.
+    card = Card.objects.get(pk=history.pk)
+    assert f"<code>{printed(card.number)}</code>".encode() in found.content
+    assert f"<td>{card.get_status_display()}</td>".encode() in found.content
+    assert f"<td>{card.status}</td>".encode() not in found.content
     reason = "Request by registered letter of 2 March"
     download = client.post(
         "/privacy/", {"subject": history.number, "action": "export", "reason": reason}
@@ -68,7 +74,7 @@ def test_the_operator_finds_exports_and_erases_from_the_page(client, actors, his
     unconfirmed = client.post(
         "/privacy/", {"subject": history.number, "action": "erase", "reason": reason}
     )
-    assert unconfirmed.status_code == 200 and b"confirm" in unconfirmed.content
+    assert unconfirmed.status_code == 200 and b'id="subject-error"' in unconfirmed.content
     assert Card.objects.get(pk=history.pk).holder_name == "Sara Cliente"
     erased = client.post(
         "/privacy/",
