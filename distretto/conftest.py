@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from distretto.testing import Actors, ApiClient, Server, build_actors, server_env
 
@@ -68,6 +69,16 @@ def _sessions_gone_before_drop(django_db_setup, django_db_blocker):
                 return
             time.sleep(0.1)
         cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language. A request with another
+    Accept-Language leaves its language active in the worker's thread, and the
+    next test on that worker would otherwise speak it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
