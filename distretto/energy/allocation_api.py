@@ -41,6 +41,7 @@ class OptionsIn(Schema):
     involuntary_share: Decimal | None = None
     voluntary_share: Decimal | None = None
     requirement_difference: Decimal | None = None
+    fixed_key: str | None = None
     generator_heat_kwh: Decimal | None = None
     estimate_method: str = "average_per_thousandth"
     estimated_units: list[int] = []
@@ -95,6 +96,7 @@ class AllocationOut(Schema):
     measure: str
     involuntary_method: str
     involuntary_share: str
+    fixed_key: str | None
     involuntary_kwh: str | None
     estimate_method: str
     degree_days: str | None
