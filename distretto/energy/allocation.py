@@ -466,9 +466,7 @@ def fixed_weights(data: AllocationInput) -> list[Fraction]:
     if data.involuntary_method != "assembly":
         return [Fraction(u.millesimi_heat) for u in data.units]
     if data.fixed_key not in FIXED_KEYS:
-        raise AllocationInputError(
-            "fixed_key", f"The fixed key is one of {', '.join(FIXED_KEYS)}."
-        )
+        raise AllocationInputError("fixed_key", f"The fixed key is one of {', '.join(FIXED_KEYS)}.")
     attribute = FIXED_KEYS[data.fixed_key]
     values = [getattr(unit, attribute) for unit in data.units]
     missing = [u.name for u, v in zip(data.units, values, strict=True) if v is None or v <= 0]

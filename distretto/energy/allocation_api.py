@@ -227,6 +227,22 @@ def statements_csv(request: HttpRequest, site_id: int, run_id: int):
     return response
 
 
+@router.get("/sites/{site_id}/allocations/{run_id}/units/{unit_id}/statement.csv")
+def unit_statement_csv(request: HttpRequest, site_id: int, run_id: int, unit_id: int):
+    """One unit's statement as a CSV row (the resident's own, or any for a manager)."""
+    run = _run(request, site_id, run_id)
+    allowed = statement_unit_ids(request.auth, run)
+    if (allowed is not None and unit_id not in allowed) or not run.results.filter(
+        unit_id=unit_id
+    ).exists():
+        raise NotFound(_("No statement of unit %(id)s in this allocation.") % {"id": unit_id})
+    response = HttpResponse(allocation_pdf.site_csv(run, {unit_id}), content_type="text/csv")
+    result = run.results.select_related("unit").get(unit_id=unit_id)
+    name = allocation_pdf.statement_filename(result).removesuffix(".pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
 @router.get("/sites/{site_id}/allocations/{run_id}/units/{unit_id}/statement.pdf")
 def unit_statement_pdf(request: HttpRequest, site_id: int, run_id: int, unit_id: int):
     run = _run(request, site_id, run_id)

@@ -33,8 +33,7 @@ def method_name(method: str, involuntary_share: Decimal | None, fixed_key: str =
     voluntary = quantity((1 - (involuntary_share or Decimal(0))) * 100, 1)
     if method == "assembly":
         return _(
-            "Assembly's choice: %(voluntary)s%% by measured consumption, %(fixed)s%% by "
-            "%(key)s"
+            "Assembly's choice: %(voluntary)s%% by measured consumption, %(fixed)s%% by %(key)s"
         ) % {"voluntary": voluntary, "fixed": fixed, "key": key_label(fixed_key)}
     if method == "compensation":
         return _(
@@ -75,7 +74,9 @@ def legal_basis(method: str) -> str:
 
 
 def billing_information_basis() -> str:
-    return _("Billing information as asked by D.Lgs. 102/2014, Allegato 9, as amended by D.Lgs. 73/2020.")
+    return _(
+        "Billing information as asked by D.Lgs. 102/2014, Allegato 9, as amended by D.Lgs. 73/2020."
+    )
 
 
 def whom_to_ask() -> list[str]:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distretto.core.errors import Conflict, Invalid
-from distretto.energy import allocation
+from distretto.energy import allocation, allocation_law
 from distretto.energy.allocation_models import AllocationCost, AllocationRun, UnitAllocation
 from distretto.energy.models import HeatEmitter, Meter, Site, Unit
 from distretto.energy.services import (
@@ -193,9 +193,7 @@ def _quantities(
     return per_unit
 
 
-def installed_power(
-    site: Site, start: dt.date, after: dt.date
-) -> dict[int, Decimal | None]:
+def installed_power(site: Site, start: dt.date, after: dt.date) -> dict[int, Decimal | None]:
     """Per unit: the rated power of its radiators in W (allocators in service during
     [start, after) and heat emitters without allocators), None when an allocator has
     no rated power or the unit has neither."""
@@ -568,11 +566,16 @@ def component_labels(run: AllocationRun) -> list[tuple[str, str]]:
     for cost in run.costs.all():
         title = cost.label or (_("Fuel") if cost.name == "fuel" else cost.name)
         if cost.key in ("fuel", "as_fuel"):
+            fixed = _("%(cost)s, fixed part by %(key)s") % {
+                "cost": title,
+                "key": allocation_law.key_label(run.fixed_key),
+            }
+            labels.append((f"{cost.name}_involuntary", fixed))
             labels.append(
-                (f"{cost.name}_involuntary", _("%(cost)s, involuntary part") % {"cost": title})
-            )
-            labels.append(
-                (f"{cost.name}_voluntary", _("%(cost)s, voluntary part") % {"cost": title})
+                (
+                    f"{cost.name}_voluntary",
+                    _("%(cost)s, consumption part (measured)") % {"cost": title},
+                )
             )
         else:
             labels.append((cost.name, title))

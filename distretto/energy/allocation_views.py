@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from distretto.accounts.scoping import principal_for_user
 from distretto.core.errors import DomainError, Invalid
-from distretto.energy import allocation_pdf, allocation_services
+from distretto.energy import allocation_pdf, allocation_services, statement
 from distretto.energy.access import managed_sites
 from distretto.energy.allocation_access import runs_for, statement_unit_ids
 from distretto.energy.allocation_models import AllocationCost, AllocationRun, UnitAllocation
@@ -182,7 +182,7 @@ def allocation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
             "labels": labels,
             "rows": rows,
             "totals": [answer["totals"]["components"].get(name, "0.00") for name, _l in labels],
-            "measure": allocation_pdf.measure_label(run),
+            "measure": statement.measure_label(run),
             "involuntary_percent": run.involuntary_share * 100,
             "corrections": run.corrections.order_by("-created_at"),
         },
@@ -202,16 +202,19 @@ def allocation_unit(request: HttpRequest, run_id: int, unit_id: int) -> HttpResp
         for name, label in allocation_services.component_labels(run)
     ]
     change = None if result.previous_total is None else result.total - result.previous_total
+    facts = statement.statement_facts(run, result)
     return render(
         request,
         "energy/allocation_unit.html",
         {
+            "facts": facts,
+            "chart": statement.comparison_svg(facts.comparison, _("Your consumption compared")),
             "run": run,
             "result": result,
             "components": components,
             "change": change,
             "reading": allocation_pdf.estimate_text(result),
-            "measure": allocation_pdf.measure_label(run),
+            "measure": statement.measure_label(run),
             "is_manager": allowed is None,
         },
     )

@@ -21,7 +21,6 @@ from distretto.energy.allocation import (
     split_in_two,
 )
 
-
 # A season that ended before D.Lgs. 73/2020 came into force: compensation allowed.
 BEFORE_73_2020 = dt.date(2020, 4, 15)
 
