@@ -35,7 +35,7 @@ from pydantic import ValidationError as SchemaValidationError
 
 from distretto.accounts.scoping import principal_for_user
 from distretto.core.errors import DomainError
-from distretto.energy import anomalies, ingestion, registry, services
+from distretto.energy import anomalies, ingestion, monthly, registry, services
 from distretto.energy.access import (
     anomalies_for,
     managed_sites,
@@ -279,6 +279,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
             "comparison": comparison,
             "meters": unit.meters.order_by("kind", "external_id"),
             "is_manager": managed_sites(principal).filter(pk=unit.site_id).exists(),
+            "monthly_information": monthly.is_read_remotely(unit.site),
         },
     )
 

@@ -219,9 +219,7 @@ def test_refusals_name_the_field_and_store_nothing(sannio, flats, manager_api, c
     assert sannio.allocation_runs.count() == 0
 
 
-def test_a_key_missing_for_some_units_names_the_field_and_the_units(
-    sannio, flats, manager_api
-):
+def test_a_key_missing_for_some_units_names_the_field_and_the_units(sannio, flats, manager_api):
     Unit.objects.filter(pk__in=[flats["A"].pk, flats["B"].pk]).update(volume_m3=D("300"))
     options = {**ASSEMBLY_BY_AREA, "fixed_key": "volume_m3"}
     response = manager_api.post(allocations(sannio), {**SEASON, "options": options})
