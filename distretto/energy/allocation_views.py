@@ -109,6 +109,8 @@ def allocation_new(request: HttpRequest, site_id: int) -> HttpResponse:
             }
             if request.POST.get("measure"):
                 options["measure"] = request.POST["measure"]
+            if request.POST.get("fixed_key"):
+                options["fixed_key"] = request.POST["fixed_key"]
             for name in ("involuntary_share", "voluntary_share", "requirement_difference"):
                 if (value := _decimal_field(request, name)) is not None:
                     options[name] = value
@@ -151,6 +153,7 @@ def allocation_new(request: HttpRequest, site_id: int) -> HttpResponse:
             "values": values,
             "error": error,
             "methods": AllocationRun.InvoluntaryMethod.choices,
+            "fixed_keys": AllocationRun.FixedKey.choices,
             "estimates": AllocationRun.EstimateMethod.choices,
             "keys": [c for c in AllocationCost.Key.choices if c[0] != "fuel"],
             "measures": AllocationRun.Measure.choices,

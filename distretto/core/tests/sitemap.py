@@ -206,6 +206,7 @@ SITEMAP: dict[str, tuple[Page, ...]] = {
         *SIGNED_IN,
         Page("energy:my_unit", main=True),
         Page("energy:allocation_unit", _run_unit, main=True),
+        Page("energy:unit_monthly", _unit, main=True),
     ),
     "negoziante": (
         *SIGNED_IN,
@@ -324,6 +325,7 @@ NOT_PAGES = {
     "multiservice:checkup_report",
     "multiservice:certificate",
     "energy:site_export",
+    "energy:unit_monthly_pdf",
     "energy:upload",
     "energy:acknowledge",
 }

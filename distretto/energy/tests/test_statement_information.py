@@ -209,8 +209,9 @@ def test_the_monthly_email_goes_once_per_unit_and_month(remote, flats, actors): 
     assert "gennaio 2026" in message.subject
     assert "4.000" in message.body and "3.750" in message.body
     assert "35,71" in message.body and "40,00" in message.body
-    [(filename, body, content_type)] = message.attachments
-    assert content_type == "application/pdf" and "4.000" in pdf_text(body)
+    [(name, body, content_type)] = message.attachments
+    assert name.endswith("2026-01.pdf") and content_type == "application/pdf"
+    assert "4.000" in pdf_text(body)
     # The periodic job again: nothing new to send.
     call_command("energy-monthly-info", "--month", "2026-01", stdout=io.StringIO())
     assert len(mail.outbox) == 1
