@@ -251,3 +251,25 @@ def test_the_historical_rule_is_refused_for_this_season(sannio, flats, manager_a
     assert response.status_code == 422
     assert error_of(response)["field"] == "involuntary_method"
     assert "29" in error_of(response)["message"]
+
+
+def test_the_registry_api_keeps_volume_and_rated_power(sannio, flats, manager_api):
+    unit = manager_api.patch(f"energy/units/{flats['A'].pk}", {"volume_m3": "270.50"})
+    assert unit.status_code == 200, unit.content
+    assert unit.json()["volume_m3"] == "270.50"
+    meter = manager_api.post(
+        "energy/meters",
+        {
+            "site": sannio.pk,
+            "unit": flats["A"].pk,
+            "kind": "hca",
+            "external_id": "A-HCA",
+            "rated_power_w": "1450.5",
+        },
+    )
+    assert meter.status_code == 201, meter.content
+    patched = manager_api.patch(f"energy/meters/{meter.json()['id']}", {"rated_power_w": "1500"})
+    assert D(patched.json()["rated_power_w"]) == D("1500")
+    assert Meter.objects.get(external_id="A-HCA").rated_power_w == D("1500.0")
+    negative = manager_api.patch(f"energy/units/{flats['A'].pk}", {"volume_m3": "-1"})
+    assert negative.status_code == 422 and error_of(negative)["field"] == "volume_m3"
