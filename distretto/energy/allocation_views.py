@@ -195,6 +195,10 @@ def allocation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
             "totals": [answer["totals"]["components"].get(name, "0.00") for name, _l in labels],
             "measure": statement.measure_label(run),
             "involuntary_percent": run.involuntary_share * 100,
+            "method": allocation_law.method_name(
+                run.involuntary_method, run.involuntary_share, run.fixed_key
+            ),
+            "legal_basis": allocation_law.legal_basis(run.involuntary_method),
             "corrections": run.corrections.order_by("-created_at"),
         },
     )

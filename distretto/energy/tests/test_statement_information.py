@@ -91,6 +91,13 @@ def test_the_statement_page_names_the_method_the_law_and_the_parts(run, flats, a
     assert text.count("data-bar=") == 4 and 'data-bar="previous_corrected"' in text
 
 
+def test_the_administrator_summary_names_the_method_too(run, actors):
+    text = signed_in(actors.manager).get(reverse("energy:allocation", args=[run.pk]))
+    text = text.content.decode()
+    assert "Scelta dell'assemblea" in text or "Scelta dell&#x27;assemblea" in text
+    assert "come modificato dal D.Lgs. 73/2020" in text
+
+
 def test_the_statement_speaks_english_too(run, flats, actors):  # noqa: F811
     client = signed_in(actors.cardholder)
     client.cookies["django_language"] = "en"
