@@ -38,54 +38,31 @@ def make_meter_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("energy", "0007_group_rollup_key_order"),
+        ('energy', '0007_group_rollup_key_order'),
     ]
 
     operations = [
         migrations.RunPython(drop_meter_indexes, make_meter_indexes),
         migrations.AlterField(
-            model_name="dailyrollup",
-            name="meter",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="energy.meter",
-            ),
+            model_name='dailyrollup',
+            name='meter',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='energy.meter'),
         ),
         migrations.AlterField(
-            model_name="hourlyrollup",
-            name="meter",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="energy.meter",
-            ),
+            model_name='hourlyrollup',
+            name='meter',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='energy.meter'),
         ),
         migrations.AlterField(
-            model_name="monthlyrollup",
-            name="meter",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="+",
-                to="energy.meter",
-            ),
+            model_name='monthlyrollup',
+            name='meter',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='energy.meter'),
         ),
         migrations.AlterField(
-            model_name="reading",
-            name="meter",
-            field=models.ForeignKey(
-                db_constraint=False,
-                db_index=False,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="readings",
-                to="energy.meter",
-            ),
+            model_name='reading',
+            name='meter',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='readings', to='energy.meter'),
         ),
     ]
