@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import pytest
 
+from distretto.accounts.scoping import Principal
 from distretto.catalog import services as catalog
 from distretto.checkins import services as checkins
 from distretto.checkins.models import Attempt, Decision, Route
@@ -423,8 +424,6 @@ def test_trainings_reconcile_with_the_enrolments_report(actors, api_as):
 
 @reconciles("the check-ups list (GET /api/v1/multiservice/checkups)", "checkup_score")
 def test_checkup_score_reconciles_with_the_checkups_list(actors, api_as):
-    from distretto.accounts.scoping import Principal
-
     catalog.ensure_service_types()
     scores = []
     for answers in (GOOD_ANSWERS, {**GOOD_ANSWERS, "years_active": 1, "staff": 0}):
@@ -673,7 +672,7 @@ def test_every_indicator_is_reconciled_with_its_module():
     assert set(RECONCILED) <= set(ind.BY_CODE)
     # The figures no module reports, compared with a listing or a service function
     # instead: a new one is a decision, not an accident.
-    assert NO_REPORT == {
+    assert {
         "cards_active",
         "cards_new",
         "merchants_active",
@@ -686,4 +685,4 @@ def test_every_indicator_is_reconciled_with_its_module():
         "services_per_venue",
         "totems",
         "totems_online_pct",
-    }
+    } == NO_REPORT
