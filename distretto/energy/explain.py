@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import get_text_list
@@ -39,20 +40,26 @@ ALARM_KINDS = {
 
 
 def _when(value: object) -> str:
-    """An ISO date or time of the evidence, written for people in local time."""
+    """An ISO date or time of the evidence, written for people in local time.
+    Raises ``ValueError`` for what is neither (the sentence then falls back)."""
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
         return date_format(value, "DATE_FORMAT")
     else:
         text = str(value or "")
-        moment = parse_datetime(text) if "T" in text or " " in text else None
+        moment = parse_datetime(text) if len(text) > 10 else None
         if moment is None:
-            day = parse_date(text) if text else None
-            return date_format(day, "DATE_FORMAT") if day else text
+            day = parse_date(text)
+            if day is None:
+                raise ValueError(f"not a date: {text!r}")
+            return date_format(day, "DATE_FORMAT")
     if moment.tzinfo is not None:
         moment = moment.astimezone(LOCAL_TZ)
-    return date_format(moment, "DATETIME_FORMAT")
+    return _("%(day)s at %(time)s") % {
+        "day": date_format(moment, "DATE_FORMAT"),
+        "time": time_format(moment, "TIME_FORMAT"),
+    }
 
 
 def _duration(minutes: object) -> str:
@@ -67,15 +74,14 @@ def _duration(minutes: object) -> str:
 
 
 def _percent(share: object) -> str:
-    try:
-        return f"{quantity(float(share) * 100, 0)}\u00a0%"
-    except (TypeError, ValueError):
-        return str(share)
+    return f"{_number(float(share) * 100, 0)}\u00a0%"
 
 
 def _number(value: object, places: int | None = None) -> str:
     """A figure of the evidence; without ``places``, the decimals it carries (at most
-    three, so that float noise never shows)."""
+    three, so that float noise never shows). Raises ``ValueError`` for a non-number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(f"not a number: {value!r}")
     if isinstance(value, float) and places is None:
         places = decimals_of([value])
     return quantity(value, places)
@@ -119,7 +125,9 @@ def _missing_data(anomaly: Anomaly, evidence: dict, subject: str) -> tuple[str, 
 
 
 def _stuck_meter(anomaly: Anomaly, evidence: dict, subject: str) -> tuple[str, dict]:
-    days = [_when(day) for day in evidence.get("days") or []]
+    days = [_when(day) for day in evidence["days"]]
+    if not days:
+        raise ValueError("no days")
     return (
         _(
             "On %(days)s, cold days of the heating season, %(subject)s sent %(readings)s "
@@ -168,8 +176,9 @@ def _night_base_load(anomaly: Anomaly, evidence: dict, subject: str) -> tuple[st
 def _efficiency_drop(anomaly: Anomaly, evidence: dict, subject: str) -> tuple[str, dict]:
     return (
         _(
-            "In the last three days %(subject)s turned %(recent)s of the fuel's energy "
-            "into heat, against %(baseline)s in the previous fortnight: %(drop)s less."
+            "Boiler efficiency (%(subject)s): in the last three days %(recent)s of the "
+            "fuel's energy became heat, against %(baseline)s in the previous fortnight "
+            "(%(drop)s less)."
         ),
         {
             "subject": subject,
@@ -183,7 +192,7 @@ def _efficiency_drop(anomaly: Anomaly, evidence: dict, subject: str) -> tuple[st
 def _empty_unit_consumption(anomaly: Anomaly, evidence: dict, subject: str) -> tuple[str, dict]:
     counted = evidence.get("allocators") or {}
     allocators = [
-        _("%(id)s (%(units)s units)") % {"id": external_id, "units": _number(value, 1)}
+        _("%(id)s (%(units)s units)") % {"id": external_id, "units": _number(value)}
         for external_id, value in sorted(counted.items())
     ]
     return (

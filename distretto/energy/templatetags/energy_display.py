@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from distretto.core import formatting
-from distretto.energy import explain
+from distretto.energy import display, explain
 
 register = template.Library()
 
@@ -26,3 +26,9 @@ def reading(value: object, decimals: object = None) -> str:
     if value is None:
         return "–"
     return formatting.quantity(value, None if decimals in (None, "") else int(decimals))
+
+
+@register.filter
+def symbol(unit_of_measure: str) -> str:
+    """``{{ meter.unit_of_measure|symbol }}``: "m3" written "m³"."""
+    return display.unit_symbol(unit_of_measure)
