@@ -592,8 +592,13 @@ def registry_page(request: HttpRequest, site_id: int) -> HttpResponse:
         "energy/registry.html",
         {
             "site": site,
-            "units": site.units.select_related("occupant").order_by("name"),
-            "meters": site.meters.select_related("unit").order_by("unit__name", "kind"),
+            "units": display.naturally(
+                site.units.select_related("occupant"), key=lambda unit: unit.name
+            ),
+            "meters": display.naturally(
+                site.meters.select_related("unit").order_by("kind", "external_id"),
+                key=lambda meter: meter.unit.name if meter.unit else "",
+            ),
             "unit_form": unit_form,
             "meter_form": meter_form,
         },
