@@ -221,7 +221,7 @@ def test_anomalies_explain_themselves_in_a_sentence(page, actors, complex_with_r
     sentences = page.locator("table.anomalies td.explanation").all_inner_texts()
     assert len(sentences) == 10
     text = "\n".join(sentences)
-    silent = "Il contatore 12345678 di Interno 1 non invia nulla dal 05 gennaio 2026 alle 11:30"
+    silent = "Il contatore 12345678 di Interno 1 non invia nulla dal 5 gennaio 2026 alle 11:30"
     assert silent in text
     assert "almeno ogni 3 ore" in text
     assert "1.234,5" in text and "1234.5000000000002" not in text
