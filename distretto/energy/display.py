@@ -51,6 +51,15 @@ def unit_symbol(unit_of_measure: str) -> str:
     return str(UNIT_SYMBOLS.get(unit_of_measure, unit_of_measure))
 
 
+def comparison_unit(meters: Iterable[Meter]) -> str:
+    """What a unit's figures per m² are counted in (``services.unit_comparison``):
+    kWh where the unit has a heat meter, else K-weighted allocator units."""
+    kinds = {meter.kind for meter in meters}
+    if Meter.Kind.HCA in kinds and Meter.Kind.HEAT not in kinds:
+        return unit_symbol("HCA")
+    return "kWh"
+
+
 def consumption_charts(series: list[dict], *, by: str) -> list[dict]:
     """``services.consumption_series`` split into one chart per measure and unit of
     measure, each series named for a reader and the series in natural order.

@@ -283,8 +283,6 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     meters = list(unit.meters.order_by("kind", "external_id"))
     for meter in meters:
         meter.decimals = display.meter_decimals(meter)
-    heat_kinds = {meter.kind for meter in meters}
-    measure = "kWh" if Meter.Kind.HEAT in heat_kinds or Meter.Kind.HCA not in heat_kinds else "HCA"
     return render(
         request,
         "energy/unit.html",
@@ -297,7 +295,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
                 "granularity": period["granularity"],
                 "consumption": display.consumption_charts(series, by="meter"),
                 "comparison": comparison,
-                "measure": display.unit_symbol(measure),
+                "measure": display.comparison_unit(meters),
             },
             "words": display.chart_words(period["granularity"]),
             "meters": meters,
