@@ -231,7 +231,7 @@ def status_of(item: dict) -> str | None:
     if not isinstance(raw, str):
         return None
     text = " ".join(raw.split())
-    return None if text in ("", "OK") else text[:120]
+    return None if text in ("", "OK") else text[:250]
 
 
 def alarm_kinds(status: str) -> list[str]:

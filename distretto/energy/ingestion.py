@@ -157,7 +157,7 @@ class Detail:
 def telegram_detail(item: dict) -> Detail | None:
     """The status and set-date reading of a telegram, None when it has neither."""
     raw_status = item.get("status")
-    status = " ".join(raw_status.split())[:120] if isinstance(raw_status, str) else None
+    status = " ".join(raw_status.split())[:250] if isinstance(raw_status, str) else None
     point = drivers.set_date_value(item, drivers.driver_of(item))
     if point is None:
         return Detail(status) if status else None
@@ -213,6 +213,10 @@ def counter_delta(previous: float | None, value: float, meter: _MeterState) -> f
     return value  # a reset: the counter restarted from zero
 
 
+# How far back a reading's set date may be and still tell when its counter restarted.
+SET_DATE_HORIZON = dt.timedelta(days=366)
+
+
 def set_date_parts(
     meter: _MeterState,
     previous_ts: dt.datetime | None,
@@ -228,9 +232,12 @@ def set_date_parts(
     value to the value at the set date, restarted from zero and reached ``value``:
     the two parts are counted once each, before and after the set date, however
     many readings are missing around it. A first reading (no initial value known)
-    counts from zero at the set date.
+    counts from zero at the set date. A set date more than a year before the reading
+    is stale (allocators reset every year) and is not used.
     """
     if detail is None or detail.set_at is None or meter.interval or ts < detail.set_at:
+        return None
+    if ts - detail.set_at > SET_DATE_HORIZON:
         return None
     set_at, set_value = detail.set_at, detail.set_value
     if previous_ts is None:

@@ -310,7 +310,7 @@ class Reading(models.Model):
     # What a wmbusmeters telegram said besides its counter: the device's status ("OK",
     # "SEAL_BROKEN"...), and an allocator's counter at its last set date, whose end
     # (``set_at``) is when the counter restarted from zero.
-    status = models.CharField(_("device status"), max_length=120, null=True, blank=True)
+    status = models.CharField(_("device status"), max_length=250, null=True, blank=True)
     set_at = models.DateTimeField(_("set date"), null=True, blank=True)
     set_value = models.FloatField(_("value at the set date"), null=True, blank=True)
 
