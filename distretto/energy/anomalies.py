@@ -302,7 +302,8 @@ def detect(site: Site, now: dt.datetime | None = None, *, notify: bool = True) -
     findings = {f.subject: f for rule in RULES for f in rule(site, now)}
     open_ones = {
         (a.rule, a.meter_id, a.unit_id, a.gateway_id): a
-        for a in site.anomalies.filter(ended_at__isnull=True)
+        # Device alarms open and close with the devices' own status (``alarms.py``).
+        for a in site.anomalies.filter(ended_at__isnull=True).exclude(rule=Rule.DEVICE_ALARM)
     }
     opened = []
     for subject, finding in findings.items():
