@@ -9,10 +9,12 @@ from decimal import Decimal
 
 import pytest
 
-from distretto.energy import alarms, anomalies
-from distretto.energy.models import Anomaly, Reading
+from distretto.energy import alarms, allocation_services, anomalies
+from distretto.energy.ingestion import ingest
+from distretto.energy.models import Anomaly, Meter, Reading
 
 from .conftest import make_meter
+from .test_allocation_runs import COMPENSATION, flats, tigli  # noqa: F401 (fixtures)
 from .test_drivers import VECTORS
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +116,50 @@ def test_allocators_in_alarm_make_their_unit_estimated_unless_checked(
     alarms.check(alarm, by=actors.energy_manager)
     assert alarms.units_in_alarm(site, first, last) == set()
     assert alarm.acknowledged_at is not None
+
+
+class TestAllocation:
+    """The Tigli complex of ``test_allocation_runs``: B's allocator breaks its seal."""
+
+    @pytest.fixture
+    def season(self, tigli, flats):
+        return {
+            "period_start": dt.date(2025, 10, 15),
+            "period_end": dt.date(2026, 4, 15),
+            "fuel_cost": Decimal("3000.00"),
+            "options": dict(COMPENSATION),
+        }
+
+    def break_seal(self, tigli) -> Anomaly:
+        telegram = {
+            **vector("apatoreitn", "SEAL_BROKEN"),
+            "id": "B-1",
+            "current_hca": 0,
+            "timestamp": "2026-02-01T10:00:00Z",
+        }
+        assert ingest([telegram], site_ids=[tigli.pk]).accepted == 1
+        return Anomaly.objects.get(rule="device_alarm", meter__external_id="B-1")
+
+    def test_unit_in_alarm_is_estimated_and_flagged(self, tigli, flats, season, actors):
+        self.break_seal(tigli)
+        run = allocation_services.create_run(tigli, **season)
+        statements = {r.unit.name: r for r in run.results.select_related("unit")}
+        assert statements["B"].estimated is True
+        assert statements["A"].estimated is False
+        flagged = {u["name"]: u["device_alarm"] for u in run.inputs["units"]}
+        assert flagged == {"A": False, "B": True, "C": False}
+
+    def test_checked_alarm_counts_the_readings_again(self, tigli, flats, season, actors):
+        alarm = self.break_seal(tigli)
+        alarms.check(alarm, by=actors.energy_manager)
+        run = allocation_services.create_run(tigli, **season)
+        statements = {r.unit.name: r for r in run.results.select_related("unit")}
+        assert statements["B"].estimated is False
+        assert statements["B"].voluntary_quantity == Decimal("180.000")
+
+    def test_product_scale_allocators_are_not_weighted_again(self, tigli, flats, season):
+        Meter.objects.filter(external_id="A-1").update(product_scale=True)
+        run = allocation_services.create_run(tigli, **season)
+        statements = {r.unit.name: r for r in run.results.select_related("unit")}
+        # 100 units already scaled + 50 u × 0.8 × 1.0
+        assert statements["A"].voluntary_quantity == Decimal("140.000")
