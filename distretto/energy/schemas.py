@@ -100,6 +100,9 @@ class MeterIn(Schema):
     unit_of_measure: str | None = Field(None, max_length=10)
     kq: Decimal | None = Field(None, gt=0)
     kc: Decimal | None = Field(None, gt=0)
+    product_scale: bool = Field(
+        False, description="The allocator reports units already scaled by KQ × KC."
+    )
     calorific_value: Decimal | None = Field(None, gt=0)
     initial_value: float | None = Field(None, ge=0)
     expected_interval_minutes: int = Field(60, ge=1)
@@ -112,6 +115,7 @@ class MeterPatch(Schema):
     description: str | None = None
     kq: Decimal | None = Field(None, gt=0)
     kc: Decimal | None = Field(None, gt=0)
+    product_scale: bool | None = None
     expected_interval_minutes: int | None = Field(None, ge=1)
 
 
@@ -127,6 +131,7 @@ class MeterOut(Schema):
     unit_of_measure: str
     kq: Decimal
     kc: Decimal
+    product_scale: bool
     replaced_by: int | None = Field(None, alias="replaced_by_id")
     last_ts: datetime | None
     last_value: float | None
@@ -265,6 +270,11 @@ class AnomalyOut(Schema):
     evidence: dict
     acknowledged_at: datetime | None
     acknowledged_by: int | None = Field(None, alias="acknowledged_by_id")
+    checked_at: datetime | None
+    checked_by: int | None = Field(None, alias="checked_by_id")
+    notified_at: datetime | None
+    notify_attempts: int
+    notify_error: str
 
 
 SitePage = page_of(SiteOut)
