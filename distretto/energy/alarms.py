@@ -42,9 +42,7 @@ def evidence_of(status: str, ts: dt.datetime, first_seen: dt.datetime | None = N
 
 def severity_of(status: str) -> str:
     kinds = set(drivers.alarm_kinds(status))
-    return (
-        Anomaly.Severity.CRITICAL if kinds & drivers.CRITICAL_KINDS else Anomaly.Severity.WARNING
-    )
+    return Anomaly.Severity.CRITICAL if kinds & drivers.CRITICAL_KINDS else Anomaly.Severity.WARNING
 
 
 def track_statuses(

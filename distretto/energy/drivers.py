@@ -107,14 +107,55 @@ DRIVERS: dict[str, Driver] = {
 # Water meters: all report their volume in ``total_m3``.
 DRIVERS.update(
     dict.fromkeys(
-        (
-            "actislink apator162 apator172 apatorna1 aptmbusna aquastream aventieswm dme173 "
-            "dme_07 engelmann_faw ev200 evo868 fiowater gwfwater hydrodigit hydrus iperl "
-            "istawater itron iwmtx5 izar izarv2 kadenwater kamwater lse_07_17 maddalena "
-            "minomess mkradio3 mkradio3a mkradio4 mkradio4a op041a picoflux q400 qwater "
-            "qwaterv2 rfmtx1 supercom587 topaseskr uiws ultrimis ultrimisv2 waterstarm "
-            "watertech weh_07 werhlemodwm zenner0b"
-        ).split(),
+        [
+            "actislink",
+            "apator162",
+            "apator172",
+            "apatorna1",
+            "aptmbusna",
+            "aquastream",
+            "aventieswm",
+            "dme173",
+            "dme_07",
+            "engelmann_faw",
+            "ev200",
+            "evo868",
+            "fiowater",
+            "gwfwater",
+            "hydrodigit",
+            "hydrus",
+            "iperl",
+            "istawater",
+            "itron",
+            "iwmtx5",
+            "izar",
+            "izarv2",
+            "kadenwater",
+            "kamwater",
+            "lse_07_17",
+            "maddalena",
+            "minomess",
+            "mkradio3",
+            "mkradio3a",
+            "mkradio4",
+            "mkradio4a",
+            "op041a",
+            "picoflux",
+            "q400",
+            "qwater",
+            "qwaterv2",
+            "rfmtx1",
+            "supercom587",
+            "topaseskr",
+            "uiws",
+            "ultrimis",
+            "ultrimisv2",
+            "waterstarm",
+            "watertech",
+            "weh_07",
+            "werhlemodwm",
+            "zenner0b",
+        ],
         Driver(WATER, ("total_m3",)),
     )
 )

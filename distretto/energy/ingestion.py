@@ -50,6 +50,8 @@ from distretto.energy.services import LOCAL_TZ
 
 UTC = dt.UTC
 HOUR = dt.timedelta(hours=1)
+
+
 @dataclass
 class Rejection:
     index: int
@@ -175,10 +177,9 @@ def normalise(item: Any, timestamps: dict | None = None) -> tuple[str, dt.dateti
         raise _Reject("malformed", "A reading is a JSON object.")
     if is_telegram(item):
         external_id, raw_ts = item.get("id"), item.get("timestamp")
-        if not isinstance(external_id, str | int) or isinstance(external_id, bool) or not external_id:
-            raise _Reject("malformed", "The meter id is missing.")
-        if not isinstance(raw_ts, str) or not raw_ts:
-            raise _Reject("malformed", "The timestamp is missing or not a string.")
+        # A broken telegram is malformed before its value is looked for.
+        if external_id in (None, "") or not isinstance(raw_ts, str) or not raw_ts:
+            raise _Reject("malformed", "A telegram needs id and timestamp.")
         raw_value = telegram_value(item)
     else:
         external_id, raw_ts = item.get("meter"), item.get("ts")

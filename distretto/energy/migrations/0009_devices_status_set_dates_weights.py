@@ -6,61 +6,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('energy', '0008_meter_keys_index_the_meter'),
+        ("energy", "0008_meter_keys_index_the_meter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='anomaly',
-            name='checked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='checked'),
+            model_name="anomaly",
+            name="checked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="checked"),
         ),
         migrations.AddField(
-            model_name='anomaly',
-            name='checked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="anomaly",
+            name="checked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='anomaly',
-            name='notify_attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='notification attempts'),
+            model_name="anomaly",
+            name="notify_attempts",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="notification attempts"),
         ),
         migrations.AddField(
-            model_name='anomaly',
-            name='notify_error',
-            field=models.CharField(blank=True, max_length=300, verbose_name='notification error'),
+            model_name="anomaly",
+            name="notify_error",
+            field=models.CharField(blank=True, max_length=300, verbose_name="notification error"),
         ),
         migrations.AddField(
-            model_name='meter',
-            name='product_scale',
-            field=models.BooleanField(default=False, help_text='The allocator reports units already scaled by KQ × KC.', verbose_name='already scaled (product scale)'),
+            model_name="meter",
+            name="product_scale",
+            field=models.BooleanField(
+                default=False,
+                help_text="The allocator reports units already scaled by KQ × KC.",
+                verbose_name="already scaled (product scale)",
+            ),
         ),
         migrations.AddField(
-            model_name='reading',
-            name='set_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='set date'),
+            model_name="reading",
+            name="set_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="set date"),
         ),
         migrations.AddField(
-            model_name='reading',
-            name='set_value',
-            field=models.FloatField(blank=True, null=True, verbose_name='value at the set date'),
+            model_name="reading",
+            name="set_value",
+            field=models.FloatField(blank=True, null=True, verbose_name="value at the set date"),
         ),
         migrations.AddField(
-            model_name='reading',
-            name='status',
-            field=models.CharField(blank=True, max_length=250, null=True, verbose_name='device status'),
+            model_name="reading",
+            name="status",
+            field=models.CharField(
+                blank=True, max_length=250, null=True, verbose_name="device status"
+            ),
         ),
         migrations.AlterField(
-            model_name='anomaly',
-            name='rule',
-            field=models.CharField(choices=[('missing_data', 'Missing data'), ('stuck_meter', 'Stuck meter'), ('consumption_spike', 'Consumption spike'), ('night_base_load', 'Night base load'), ('efficiency_drop', 'Boiler efficiency drop'), ('empty_unit_consumption', 'Consumption in an empty unit'), ('device_alarm', 'Device alarm')], max_length=25, verbose_name='rule'),
+            model_name="anomaly",
+            name="rule",
+            field=models.CharField(
+                choices=[
+                    ("missing_data", "Missing data"),
+                    ("stuck_meter", "Stuck meter"),
+                    ("consumption_spike", "Consumption spike"),
+                    ("night_base_load", "Night base load"),
+                    ("efficiency_drop", "Boiler efficiency drop"),
+                    ("empty_unit_consumption", "Consumption in an empty unit"),
+                    ("device_alarm", "Device alarm"),
+                ],
+                max_length=25,
+                verbose_name="rule",
+            ),
         ),
         migrations.AlterField(
-            model_name='rejectedreading',
-            name='code',
-            field=models.CharField(choices=[('unknown_meter', 'Unknown meter'), ('not_numeric', 'Value not numeric'), ('negative_value', 'Negative value'), ('future_timestamp', 'Timestamp in the future'), ('malformed', 'Malformed input'), ('unsupported_driver', 'No readable value (driver)')], max_length=20, verbose_name='reason'),
+            model_name="rejectedreading",
+            name="code",
+            field=models.CharField(
+                choices=[
+                    ("unknown_meter", "Unknown meter"),
+                    ("not_numeric", "Value not numeric"),
+                    ("negative_value", "Negative value"),
+                    ("future_timestamp", "Timestamp in the future"),
+                    ("malformed", "Malformed input"),
+                    ("unsupported_driver", "No readable value (driver)"),
+                ],
+                max_length=20,
+                verbose_name="reason",
+            ),
         ),
     ]

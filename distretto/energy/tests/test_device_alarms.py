@@ -13,9 +13,14 @@ from distretto.energy import alarms, allocation_services, anomalies
 from distretto.energy.ingestion import ingest
 from distretto.energy.models import Anomaly, Meter, Reading
 
+from . import test_allocation_runs
 from .conftest import make_meter
-from .test_allocation_runs import COMPENSATION, flats, tigli  # noqa: F401 (fixtures)
 from .test_drivers import VECTORS
+
+# The Tigli complex of the allocation tests, as fixtures here too.
+tigli = test_allocation_runs.tigli
+flats = test_allocation_runs.flats
+COMPENSATION = test_allocation_runs.COMPENSATION
 
 pytestmark = pytest.mark.django_db
 

@@ -77,10 +77,22 @@ def check_stored(meters: dict[str, Meter]) -> None:
 def test_every_vector_is_covered_by_the_table():
     """The fixture holds allocators, heat, water and gas vectors of many drivers."""
     names = {v["telegram"]["meter"] for v in VECTORS}
-    for needed in (
-        "qcaloric sontex868 fhkvdataiii fhkvdataiv hydroclimav2 apatoreitn bfw240radio "
-        "kamheat sharky774 qheatv2 hydrocalm3 ultraheat itron iperl"
-    ).split():
+    for needed in [
+        "qcaloric",
+        "sontex868",
+        "fhkvdataiii",
+        "fhkvdataiv",
+        "hydroclimav2",
+        "apatoreitn",
+        "bfw240radio",
+        "kamheat",
+        "sharky774",
+        "qheatv2",
+        "hydrocalm3",
+        "ultraheat",
+        "itron",
+        "iperl",
+    ]:
         assert needed in names
         assert needed in drivers.DRIVERS
     assert len(VECTORS) > 250
