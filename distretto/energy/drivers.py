@@ -22,6 +22,7 @@ flags (``"SEAL_BROKEN"``, ``"POWER_LOW"``, ``"ERROR_FLAGS_4300"``...);
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,6 +216,15 @@ def carried_fields(item: dict) -> list[str]:
     ]
 
 
+@functools.lru_cache(maxsize=4096)
+def _date_of(raw: str) -> dt.date | None:
+    try:
+        day = dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        return None
+    return day if 2000 <= day.year < 2100 else None
+
+
 def parse_date(raw: Any) -> dt.date | None:
     """A device's date (``2020-12-31``, or with a time), None when unset or impossible.
 
@@ -223,13 +233,7 @@ def parse_date(raw: Any) -> dt.date | None:
     """
     if not isinstance(raw, str) or len(raw) < 10:
         return None
-    try:
-        day = dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        return None
-    if day.year < 2000 or day.year >= 2100:
-        return None
-    return day
+    return _date_of(raw)
 
 
 def set_date_value(item: dict, driver: Driver) -> tuple[dt.date, float] | None:
