@@ -53,10 +53,11 @@ METERS = int(os.environ.get("BENCH_METERS", "1000"))
 DAYS = int(os.environ.get("BENCH_DAYS", "7"))
 SEASON_DAYS = 182
 STEP = dt.timedelta(minutes=15)
-PER_REQUEST = int(os.environ.get("BENCH_PER_REQUEST", "50000"))
+FORMAT = os.environ.get("BENCH_FORMAT", "plain")
+# Telegrams are some 240 bytes each: 40,000 keep a request under Django's 10 MiB body limit.
+PER_REQUEST = int(os.environ.get("BENCH_PER_REQUEST", "40000" if FORMAT == "telegram" else "50000"))
 GATEWAYS = 2
 RADIATORS_PER_UNIT = 4
-FORMAT = os.environ.get("BENCH_FORMAT", "plain")
 SEASON_START = dt.datetime(2025, 10, 15, tzinfo=dt.UTC)
 
 
