@@ -56,12 +56,17 @@ def track_statuses(
     Statuses older than an open alarm's start (late data) change nothing.
     """
     statuses: dict[int, list[tuple[dt.datetime, str | None]]] = {}
+    words: dict[str, str | None] = {}  # the device's words, None for OK
     for meter_id, series in by_meter.items():
-        seen = [
-            (ts, drivers.status_of({"status": details[index].status}))
-            for ts, _value, index in series
-            if index in details and details[index].status is not None
-        ]
+        seen = []
+        for ts, _value, index in series:
+            detail = details.get(index)
+            if detail is None or detail.status is None:
+                continue
+            status = words.get(detail.status, "")
+            if status == "":
+                status = words[detail.status] = drivers.status_of({"status": detail.status})
+            seen.append((ts, status))
         if seen:
             statuses[meter_id] = sorted(seen, key=lambda pair: pair[0])
     if not statuses:
@@ -101,8 +106,7 @@ def track_statuses(
                     evidence=evidence_of(status, ts),
                 )
                 continue
-            first_seen = dt.datetime.fromisoformat(alarm.evidence.get("first_seen", ""))
-            alarm.evidence = evidence_of(status, ts, first_seen)
+            alarm.evidence = evidence_of(status, ts, alarm.started_at)
             alarm.severity = severity_of(status)
             alarm.save(update_fields=["evidence", "severity"])
 

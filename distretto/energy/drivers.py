@@ -34,6 +34,7 @@ GAS = "gas"
 UNITS = {"hca": "HCA", "kwh": "kWh", "mwh": "kWh", "gj": "kWh", "m3": "m3"}
 # Multipliers to the unit above.
 SCALES = {"mwh": 1000.0, "gj": 1000.0 / 3.6}
+SCALED_SUFFIXES = tuple(f"_{suffix}" for suffix in SCALES)
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,10 @@ def unit_of(field: str) -> str:
 
 def scaled(field: str, value: Any) -> Any:
     """A number of a field in its platform unit (MWh and GJ → kWh); other values as they are."""
-    factor = SCALES.get(field.rsplit("_", 1)[-1])
-    if factor is None or isinstance(value, bool) or not isinstance(value, int | float):
+    if not field.endswith(SCALED_SUFFIXES):
+        return value
+    factor = SCALES[field.rsplit("_", 1)[-1]]
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     return value * factor
 

@@ -132,9 +132,9 @@ def is_telegram(item: dict) -> bool:
     return "ts" not in item and "id" in item and "timestamp" in item
 
 
-def telegram_value(item: dict) -> Any:
+def telegram_value(item: dict, driver: drivers.Driver | None = None) -> Any:
     """The counter of a wmbusmeters telegram, by its driver (see ``drivers.py``)."""
-    driver = drivers.driver_of(item)
+    driver = driver or drivers.driver_of(item)
     name = drivers.value_field(item, driver)
     if name is None:
         carried = ", ".join(drivers.carried_fields(item)[:12]) or "none"
@@ -156,16 +156,63 @@ class Detail:
     set_value: float | None = None
 
 
-def telegram_detail(item: dict) -> Detail | None:
+# Details by what they are made of: a gateway's telegrams repeat the same few.
+_DETAILS: dict[tuple, Detail | None] = {}
+
+
+def telegram_detail(item: dict, driver: drivers.Driver | None = None) -> Detail | None:
     """The status and set-date reading of a telegram, None when it has neither."""
+    driver = driver or drivers.driver_of(item)
+    key = (
+        item.get("meter"),
+        item.get("status"),
+        *(item.get(name) for pair in driver.set_dates for name in pair),
+    )
+    try:
+        return _DETAILS[key]
+    except KeyError:
+        pass
+    except TypeError:  # a list or an object where a number or a date belongs
+        return _telegram_detail(item, driver)
+    if len(_DETAILS) > 10_000:
+        _DETAILS.clear()
+    found = _DETAILS[key] = _telegram_detail(item, driver)
+    return found
+
+
+def _telegram_detail(item: dict, driver: drivers.Driver) -> Detail | None:
     raw_status = item.get("status")
     status = " ".join(raw_status.split())[:250] if isinstance(raw_status, str) else None
-    point = drivers.set_date_value(item, drivers.driver_of(item))
+    point = drivers.set_date_value(item, driver)
     if point is None:
         return Detail(status) if status else None
     # The counter restarts when the set date ends: at the local midnight after it.
     set_at = dt.datetime.combine(point[0] + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
     return Detail(status or None, set_at.astimezone(UTC), point[1])
+
+
+def read_telegram(
+    item: dict, timestamps: dict | None = None
+) -> tuple[str, dt.datetime, float, Detail | None]:
+    """(external id, UTC timestamp, value, details) of a wmbusmeters telegram."""
+    external_id, raw_ts = item.get("id"), item.get("timestamp")
+    # A broken telegram is malformed before its value is looked for.
+    if external_id in (None, "") or not isinstance(raw_ts, str) or not raw_ts:
+        raise _Reject("malformed", "A telegram needs id and timestamp.")
+    if not isinstance(external_id, str | int) or isinstance(external_id, bool):
+        raise _Reject("malformed", "The meter id is missing.")
+    driver = drivers.driver_of(item)
+    raw_value = telegram_value(item, driver)
+    moment = timestamps.get(raw_ts) if timestamps is not None else None
+    if moment is None:
+        moment = parse_timestamp(raw_ts)
+        if timestamps is not None:
+            timestamps[raw_ts] = moment
+    if type(raw_value) is float and 0 <= raw_value < math.inf:
+        value = raw_value
+    else:
+        value = parse_value(raw_value)
+    return str(external_id), moment, value, telegram_detail(item, driver)
 
 
 def normalise(item: Any, timestamps: dict | None = None) -> tuple[str, dt.datetime, float]:
@@ -176,16 +223,11 @@ def normalise(item: Any, timestamps: dict | None = None) -> tuple[str, dt.dateti
     if not isinstance(item, dict):
         raise _Reject("malformed", "A reading is a JSON object.")
     if is_telegram(item):
-        external_id, raw_ts = item.get("id"), item.get("timestamp")
-        # A broken telegram is malformed before its value is looked for.
-        if external_id in (None, "") or not isinstance(raw_ts, str) or not raw_ts:
-            raise _Reject("malformed", "A telegram needs id and timestamp.")
-        raw_value = telegram_value(item)
-    else:
-        external_id, raw_ts = item.get("meter"), item.get("ts")
-        if "value" not in item:
-            raise _Reject("malformed", "A reading needs meter, ts and value.")
-        raw_value = item["value"]
+        return read_telegram(item, timestamps)[:3]
+    external_id, raw_ts = item.get("meter"), item.get("ts")
+    if "value" not in item:
+        raise _Reject("malformed", "A reading needs meter, ts and value.")
+    raw_value = item["value"]
     if not isinstance(external_id, str | int) or isinstance(external_id, bool) or external_id == "":
         raise _Reject("malformed", "The meter id is missing.")
     moment = timestamps.get(raw_ts) if timestamps is not None and type(raw_ts) is str else None
@@ -1014,8 +1056,12 @@ def ingest(
             ):
                 by_external[external_id].append((moment, float(value), index))
                 continue
+        detail = None
         try:
-            external_id, moment, value = normalise(item, parsed_timestamps)
+            if type(item) is dict and is_telegram(item):
+                external_id, moment, value, detail = read_telegram(item, parsed_timestamps)
+            else:
+                external_id, moment, value = normalise(item, parsed_timestamps)
         except _Reject as rejection:
             result.rejected.append(Rejection(index, rejection.code, rejection.message, item))
             continue
@@ -1026,11 +1072,9 @@ def ingest(
                 )
             )
             continue
-        if is_telegram(item):
-            detail = telegram_detail(item)
-            if detail is not None:
-                details[index] = detail
-        elif type(item["ts"]) is str:
+        if detail is not None:
+            details[index] = detail
+        elif not is_telegram(item) and type(item["ts"]) is str:
             moments[item["ts"]] = moment
         by_external[external_id].append((moment, value, index))
     by_meter = {}

@@ -162,6 +162,9 @@ class ReadingOut(Schema):
     ts: datetime
     value: float
     delta: float | None
+    status: str | None = Field(None, description="The device's status, as its telegram said.")
+    set_at: datetime | None = Field(None, description="When an allocator's counter restarted.")
+    set_value: float | None = Field(None, description="The counter at that set date.")
 
 
 class ReadingIn(Schema):

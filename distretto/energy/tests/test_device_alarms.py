@@ -12,6 +12,7 @@ import pytest
 from distretto.energy import alarms, allocation_services, anomalies
 from distretto.energy.ingestion import ingest
 from distretto.energy.models import Anomaly, Meter, Reading
+from distretto.testing import ApiClient
 
 from . import test_allocation_runs
 from .conftest import make_meter
@@ -51,13 +52,15 @@ ALARMS = [
 
 @pytest.mark.parametrize(("kind", "driver", "words", "meter_kind", "severity"), ALARMS)
 def test_alarm_opens_with_the_devices_words_and_closes_on_ok(
-    gateway_api, site, flat, kind, driver, words, meter_kind, severity
+    gateway_api, site, flat, actors, kind, driver, words, meter_kind, severity
 ):
     telegram = vector(driver, words)
     meter = make_meter(site, flat, kind=meter_kind, external_id=telegram["id"])
     body = gateway_api.post("energy/readings", [{**telegram, "timestamp": at(5)}]).json()
     assert body["accepted"] == 1
     assert Reading.objects.get(meter=meter).status == words
+    listed = ApiClient(actors.energy_manager).get(f"energy/meters/{meter.pk}/readings").json()
+    assert listed["items"][0]["status"] == words
     alarm = Anomaly.objects.get(meter=meter, rule="device_alarm")
     assert alarm.is_open
     assert alarm.unit == flat
