@@ -305,11 +305,8 @@ HOURLY_SPREAD_LIMIT = dt.timedelta(hours=6)
 
 
 def _local_midnight_after(moment: dt.datetime) -> dt.datetime:
-    """The next local midnight, in UTC: Python subtracts two datetimes of the same
-    zone by their wall clocks, which would make the days of the clock changes 24
-    hours long and lose (or invent) an hour of a gap's consumption."""
     day = moment.astimezone(LOCAL_TZ).date() + dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(UTC)
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ)
 
 
 def contributions(
