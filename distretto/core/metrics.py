@@ -11,7 +11,9 @@ What is counted, and where:
 - the signage players whose event stream is open on this worker (read from the push
   hub at most every ``GAUGE_REFRESH_S``);
 - the meter-ingestion worker's messages by outcome and its lag (``record_ingest``,
-  called by ``energy.mqtt`` after each batch).
+  called by ``energy.mqtt`` after each batch);
+- energy anomalies notified by e-mail or whose notification failed
+  (``record_anomaly_notifications``, called by ``energy.anomalies``).
 
 With several worker processes (``distretto serve --workers N``, or the ingester
 beside the web workers) set ``PROMETHEUS_MULTIPROC_DIR`` to a directory shared by
@@ -90,6 +92,12 @@ INGEST_LAG = Gauge(
     "distretto_energy_ingest_lag_seconds",
     "Age of the oldest message of the ingester's last batch when it was stored.",
     multiprocess_mode="max",
+)
+ANOMALY_NOTIFICATIONS = Counter(
+    "distretto_energy_anomaly_notifications",
+    "Energy anomalies e-mailed to their managers (sent), or not for a mail error (failed:"
+    " they are retried).",
+    ["outcome"],
 )
 INGEST_QUEUED = Gauge(
     "distretto_energy_ingest_queued_messages",
@@ -185,6 +193,11 @@ def record_ingest(
     INGEST_MESSAGES.labels("rejected").inc(rejected)
     INGEST_LAG.set(lag_seconds)
     INGEST_QUEUED.set(queued)
+
+
+def record_anomaly_notifications(outcome: str, count: int) -> None:
+    """Anomalies whose notification was sent, or failed (retried later)."""
+    ANOMALY_NOTIFICATIONS.labels(outcome).inc(count)
 
 
 # --- The endpoint ---------------------------------------------------------------------------

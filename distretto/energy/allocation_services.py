@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distretto.core.errors import Conflict, Invalid
-from distretto.energy import allocation, allocation_law
+from distretto.energy import alarms, allocation, allocation_law
 from distretto.energy.allocation_models import AllocationCost, AllocationRun, UnitAllocation
 from distretto.energy.models import HeatEmitter, Meter, Site, Unit
 from distretto.energy.services import (
@@ -97,9 +97,13 @@ def _allocation_meters(
     if kind == Meter.Kind.HEAT:
         query = query.filter(role=Meter.Role.CONSUMPTION)
     rows = query.order_by("pk").values_list(
-        "pk", "unit_id", "external_id", "kq", "kc", "rated_power_w"
+        "pk", "unit_id", "external_id", "kq", "kc", "rated_power_w", "product_scale"
     )
-    return [_AllocationMeter(*row) for row in rows]
+    # Allocators reporting already-scaled units (product scale): K is not applied again.
+    return [
+        _AllocationMeter(*row[:3], *((Decimal(1), Decimal(1)) if row[6] else row[3:5]), row[5])
+        for row in rows
+    ]
 
 
 def site_meter_consumption(
@@ -298,6 +302,9 @@ def gather_inputs(
             unit_id: _unit_quantity(entry, measure) for unit_id, entry in last_season.items()
         }
     estimated_units = {int(pk) for pk in options.get("estimated_units") or ()}
+    in_alarm = (
+        alarms.units_in_alarm(site, period_start, period_end) if measure == "allocators" else set()
+    )
     power = installed_power(site, period_start, after)
 
     units = []
@@ -315,7 +322,9 @@ def gather_inputs(
                 "rated_power_w": _text(power.get(unit.pk)),
                 "readings": entry["readings"] if entry else [],
                 "valid": bool(entry and entry["valid"] and entry["readings"])
-                and unit.pk not in estimated_units,
+                and unit.pk not in estimated_units
+                and unit.pk not in in_alarm,
+                "device_alarm": unit.pk in in_alarm,
                 "previous_quantity": _text(previous),
                 "previous_total": _text(previous_totals.get(unit.pk)),
             }

@@ -18,11 +18,23 @@ The rules:
 * boiler efficiency drop: heat delivered over fuel energy burnt in the last three
   days 15% (30%: critical) below the previous fortnight;
 * consumption in an empty unit: allocators counting in a unit declared empty.
+
+Device alarms (``device_alarm``) open and close with the devices' status on
+ingestion (``alarms.py``); these rules leave them alone.
+
+Notification never fails the caller: when the mail server cannot be reached the
+anomalies stay saved, the attempt and its error are recorded on them
+(``notify_attempts``, ``notify_error``), a warning is logged and the metric
+``distretto_energy_anomaly_notifications_total{outcome="failed"}`` counts it. Every
+later :func:`detect` with notification, and ``distretto energy-anomalies`` (also
+``--notify-only``, for cron), retries what is still unnotified: open anomalies of
+the last week, up to ``MAX_NOTIFY_ATTEMPTS`` attempts each.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import statistics
 from collections import defaultdict
 from collections.abc import Iterator
@@ -30,11 +42,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import models
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distretto.accounts.models import Membership, Role
+from distretto.core import metrics
 from distretto.energy import explain, services
 from distretto.energy.models import (
     Anomaly,
@@ -53,6 +67,10 @@ SPIKE_FACTOR = 2.0
 NIGHT_SHARE = 0.5
 EFFICIENCY_DROP = 0.15
 EFFICIENCY_CRITICAL = 0.30
+MAX_NOTIFY_ATTEMPTS = 10
+NOTIFY_WINDOW = dt.timedelta(days=7)
+
+log = logging.getLogger("distretto.energy.anomalies")
 
 
 @dataclass
@@ -302,7 +320,8 @@ def detect(site: Site, now: dt.datetime | None = None, *, notify: bool = True) -
     findings = {f.subject: f for rule in RULES for f in rule(site, now)}
     open_ones = {
         (a.rule, a.meter_id, a.unit_id, a.gateway_id): a
-        for a in site.anomalies.filter(ended_at__isnull=True)
+        # Device alarms open and close with the devices' own status (``alarms.py``).
+        for a in site.anomalies.filter(ended_at__isnull=True).exclude(rule=Rule.DEVICE_ALARM)
     }
     opened = []
     for subject, finding in findings.items():
@@ -327,9 +346,51 @@ def detect(site: Site, now: dt.datetime | None = None, *, notify: bool = True) -
     for cleared in open_ones.values():
         cleared.ended_at = now
         cleared.save(update_fields=["ended_at"])
-    if notify and opened:
-        notify_managers(site, opened)
+    if notify:
+        notify_pending(site)
     return opened
+
+
+def pending_notification(site: Site):
+    """Open anomalies of ``site`` not yet notified, recent and not given up on."""
+    return site.anomalies.filter(
+        notified_at__isnull=True,
+        ended_at__isnull=True,
+        notify_attempts__lt=MAX_NOTIFY_ATTEMPTS,
+        created_at__gte=timezone.now() - NOTIFY_WINDOW,
+    ).order_by("started_at", "pk")
+
+
+def notify_pending(site: Site) -> int:
+    """E-mail the site's unnotified anomalies; returns how many were notified.
+
+    A failure to send (mail server down or refusing) is recorded on the anomalies,
+    logged and counted, never raised: they are tried again next time.
+    """
+    pending = list(pending_notification(site).select_related("meter", "unit", "gateway", "site"))
+    if not pending:
+        return 0
+    try:
+        recipients = notify_managers(site, pending)
+    # Whatever the mail backend raises (OSError, SMTPException, a misconfiguration),
+    # the anomalies are saved and the caller must not fail: record it and retry later.
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"[:300]
+        Anomaly.objects.filter(pk__in=[a.pk for a in pending]).update(
+            notify_attempts=models.F("notify_attempts") + 1, notify_error=message
+        )
+        metrics.record_anomaly_notifications("failed", len(pending))
+        log.warning(
+            "anomaly notification failed for site %s (%d anomalies): %s",
+            site.pk,
+            len(pending),
+            message,
+        )
+        return 0
+    if not recipients:
+        return 0
+    metrics.record_anomaly_notifications("sent", len(pending))
+    return len(pending)
 
 
 def notify_managers(site: Site, anomalies: list[Anomaly]) -> int:
@@ -356,7 +417,9 @@ def notify_managers(site: Site, anomalies: list[Anomaly]) -> int:
         getattr(settings, "DEFAULT_FROM_EMAIL", None),
         recipients,
     )
-    Anomaly.objects.filter(pk__in=[a.pk for a in anomalies]).update(notified_at=timezone.now())
+    Anomaly.objects.filter(pk__in=[a.pk for a in anomalies]).update(
+        notified_at=timezone.now(), notify_error=""
+    )
     return len(recipients)
 
 

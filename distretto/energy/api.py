@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from distretto.accounts.scoping import Principal, districts_for, get_in_scope, require_write
-from distretto.core.errors import Forbidden, Invalid
+from distretto.core.errors import Conflict, Forbidden, Invalid
 from distretto.core.pagination import paginate
-from distretto.energy import anomalies, ingestion, registry, services
+from distretto.energy import alarms, anomalies, ingestion, registry, services
 from distretto.energy.access import (
     anomalies_for,
     gateway_of,
@@ -554,6 +554,19 @@ def acknowledge_anomaly(request: HttpRequest, anomaly_id: int):
     require_write(request.auth)
     anomaly: Anomaly = get_in_scope(anomalies_for(request.auth), anomaly_id, "anomaly")
     return anomalies.acknowledge(anomaly, by=_person(request.auth))
+
+
+@router.post("/anomalies/{anomaly_id}/check", response=AnomalyOut)
+def check_device_alarm(request: HttpRequest, anomaly_id: int):
+    """A manager checked the device in alarm: its readings count again in allocations."""
+    require_write(request.auth)
+    anomaly: Anomaly = get_in_scope(anomalies_for(request.auth), anomaly_id, "anomaly")
+    require_manager(request.auth, anomaly.site)
+    if anomaly.rule != Anomaly.Rule.DEVICE_ALARM:
+        raise Conflict(
+            _("Only a device alarm can be marked as checked."), code="not_a_device_alarm"
+        )
+    return alarms.check(anomaly, by=_person(request.auth))
 
 
 @router.post("/sites/{site_id}/anomalies/detect", response=AnomalyPage)

@@ -27,8 +27,9 @@ class EnergyConfig(AppConfig):
 
     def ready(self) -> None:
         from distretto.accounts import audit
-        from distretto.energy import models
+        from distretto.energy import models, weights
 
+        weights.connect()
         for model in (models.Site, models.Unit, models.Meter, models.Gateway):
             audit.register(model, chamber_of=_chamber_of)
 

@@ -108,6 +108,11 @@ class MeterForm(forms.Form):
     )
     kq = forms.DecimalField(label=_("KQ (radiator rating)"), required=False, localize=True)
     kc = forms.DecimalField(label=_("KC (coupling)"), required=False, localize=True)
+    product_scale = forms.BooleanField(
+        label=_("Already scaled (product scale)"),
+        required=False,
+        help_text=_("The allocator reports units already scaled by KQ × KC."),
+    )
     calorific_value = forms.DecimalField(
         label=_("Calorific value (kWh/Sm³)"), required=False, localize=True
     )
@@ -134,6 +139,11 @@ class MeterEditForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False)
     kq = forms.DecimalField(label=_("KQ (radiator rating)"), localize=True)
     kc = forms.DecimalField(label=_("KC (coupling)"), localize=True)
+    product_scale = forms.BooleanField(
+        label=_("Already scaled (product scale)"),
+        required=False,
+        help_text=_("The allocator reports units already scaled by KQ × KC."),
+    )
     expected_interval_minutes = forms.IntegerField(label=_("Expected interval (minutes)"))
 
     def __init__(self, *args, site, **kwargs) -> None:

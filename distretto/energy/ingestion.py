@@ -44,21 +44,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from distretto.energy import alarms, drivers
 from distretto.energy.models import Gateway, Meter, Reading, RejectedReading
 from distretto.energy.services import LOCAL_TZ
 
 UTC = dt.UTC
 HOUR = dt.timedelta(hours=1)
-# wmbusmeters value fields, in order of preference, by what the meter counts.
-TELEGRAM_VALUE_FIELDS = (
-    "current_consumption_hca",
-    "total_energy_consumption_kwh",
-    "total_energy_kwh",
-    "total_m3",
-    "total_volume_m3",
-    "total_kwh",
-    "total_energy_consumption_mwh",
-)
 
 
 @dataclass
@@ -141,11 +132,87 @@ def is_telegram(item: dict) -> bool:
     return "ts" not in item and "id" in item and "timestamp" in item
 
 
-def telegram_value(item: dict) -> Any:
-    for name in TELEGRAM_VALUE_FIELDS:
-        if name in item:
-            return item[name]
-    raise _Reject("malformed", "The telegram has no value field this platform reads.")
+def telegram_value(item: dict, driver: drivers.Driver | None = None) -> Any:
+    """The counter of a wmbusmeters telegram, by its driver (see ``drivers.py``)."""
+    driver = driver or drivers.driver_of(item)
+    name = drivers.value_field(item, driver)
+    if name is None:
+        carried = ", ".join(drivers.carried_fields(item)[:12]) or "none"
+        raise _Reject(
+            "unsupported_driver",
+            f"The telegram of driver {item.get('meter')!r} has no value field this "
+            f"platform reads; its numeric fields: {carried}.",
+        )
+    return drivers.scaled(name, item[name])
+
+
+@dataclass(frozen=True)
+class Detail:
+    """What a telegram says besides its counter: the device's status and, for an
+    allocator, the counter at its last set date (the moment its counter restarted)."""
+
+    status: str | None = None
+    set_at: dt.datetime | None = None
+    set_value: float | None = None
+
+
+# Details by what they are made of: a gateway's telegrams repeat the same few.
+_DETAILS: dict[tuple, Detail | None] = {}
+
+
+def telegram_detail(item: dict, driver: drivers.Driver | None = None) -> Detail | None:
+    """The status and set-date reading of a telegram, None when it has neither."""
+    driver = driver or drivers.driver_of(item)
+    key = (
+        item.get("meter"),
+        item.get("status"),
+        *(item.get(name) for pair in driver.set_dates for name in pair),
+    )
+    try:
+        return _DETAILS[key]
+    except KeyError:
+        pass
+    except TypeError:  # a list or an object where a number or a date belongs
+        return _telegram_detail(item, driver)
+    if len(_DETAILS) > 10_000:
+        _DETAILS.clear()
+    found = _DETAILS[key] = _telegram_detail(item, driver)
+    return found
+
+
+def _telegram_detail(item: dict, driver: drivers.Driver) -> Detail | None:
+    raw_status = item.get("status")
+    status = " ".join(raw_status.split())[:250] if isinstance(raw_status, str) else None
+    point = drivers.set_date_value(item, driver)
+    if point is None:
+        return Detail(status) if status else None
+    # The counter restarts when the set date ends: at the local midnight after it.
+    set_at = dt.datetime.combine(point[0] + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ)
+    return Detail(status or None, set_at.astimezone(UTC), point[1])
+
+
+def read_telegram(
+    item: dict, timestamps: dict | None = None
+) -> tuple[str, dt.datetime, float, Detail | None]:
+    """(external id, UTC timestamp, value, details) of a wmbusmeters telegram."""
+    external_id, raw_ts = item.get("id"), item.get("timestamp")
+    # A broken telegram is malformed before its value is looked for.
+    if external_id in (None, "") or not isinstance(raw_ts, str) or not raw_ts:
+        raise _Reject("malformed", "A telegram needs id and timestamp.")
+    if not isinstance(external_id, str | int) or isinstance(external_id, bool):
+        raise _Reject("malformed", "The meter id is missing.")
+    driver = drivers.driver_of(item)
+    raw_value = telegram_value(item, driver)
+    moment = timestamps.get(raw_ts) if timestamps is not None else None
+    if moment is None:
+        moment = parse_timestamp(raw_ts)
+        if timestamps is not None:
+            timestamps[raw_ts] = moment
+    if type(raw_value) is float and 0 <= raw_value < math.inf:
+        value = raw_value
+    else:
+        value = parse_value(raw_value)
+    return str(external_id), moment, value, telegram_detail(item, driver)
 
 
 def normalise(item: Any, timestamps: dict | None = None) -> tuple[str, dt.datetime, float]:
@@ -156,13 +223,11 @@ def normalise(item: Any, timestamps: dict | None = None) -> tuple[str, dt.dateti
     if not isinstance(item, dict):
         raise _Reject("malformed", "A reading is a JSON object.")
     if is_telegram(item):
-        external_id, raw_ts, raw_value = item.get("id"), item.get("timestamp"), None
-        raw_value = telegram_value(item)
-    else:
-        external_id, raw_ts = item.get("meter"), item.get("ts")
-        if "value" not in item:
-            raise _Reject("malformed", "A reading needs meter, ts and value.")
-        raw_value = item["value"]
+        return read_telegram(item, timestamps)[:3]
+    external_id, raw_ts = item.get("meter"), item.get("ts")
+    if "value" not in item:
+        raise _Reject("malformed", "A reading needs meter, ts and value.")
+    raw_value = item["value"]
     if not isinstance(external_id, str | int) or isinstance(external_id, bool) or external_id == "":
         raise _Reject("malformed", "The meter id is missing.")
     moment = timestamps.get(raw_ts) if timestamps is not None and type(raw_ts) is str else None
@@ -189,6 +254,45 @@ def counter_delta(previous: float | None, value: float, meter: _MeterState) -> f
     if value >= previous:
         return value - previous
     return value  # a reset: the counter restarted from zero
+
+
+# How far back a reading's set date may be and still tell when its counter restarted.
+SET_DATE_HORIZON = dt.timedelta(days=366)
+
+
+def set_date_parts(
+    meter: _MeterState,
+    previous_ts: dt.datetime | None,
+    previous: float | None,
+    ts: dt.datetime,
+    value: float,
+    detail: Detail | None,
+) -> tuple[float | None, list[tuple[dt.datetime | dt.date, float]]] | None:
+    """Consumption and its buckets of an allocator reading across its set date.
+
+    None when the set date does not fall between the previous reading and this one
+    (then :func:`counter_delta` applies). Otherwise the counter went from the previous
+    value to the value at the set date, restarted from zero and reached ``value``:
+    the two parts are counted once each, before and after the set date, however
+    many readings are missing around it. A first reading (no initial value known)
+    counts from zero at the set date. A set date more than a year before the reading
+    is stale (allocators reset every year) and is not used.
+    """
+    if detail is None or detail.set_at is None or meter.interval or ts < detail.set_at:
+        return None
+    if ts - detail.set_at > SET_DATE_HORIZON:
+        return None
+    set_at, set_value = detail.set_at, detail.set_value
+    if previous_ts is None:
+        if meter.initial_value is not None:
+            return None
+        return value, contributions(set_at, ts, value, False)
+    if previous_ts >= set_at or previous is None:
+        return None
+    before = max(set_value - previous, 0.0)
+    return before + value, contributions(previous_ts, set_at, before, False) + contributions(
+        set_at, ts, value, False
+    )
 
 
 def floor_hour(moment: dt.datetime) -> dt.datetime:
@@ -466,20 +570,43 @@ def _sqlite_texts(moments: set[dt.datetime]) -> dict[dt.datetime, str]:
     return {moment: _sqlite_datetime(moment) for moment in moments}
 
 
-def _insert_readings(rows: list[tuple[int, dt.datetime, float, float | None]]) -> None:
-    """New rows of the readings table, which are known not to be there yet."""
+def _insert_readings(
+    rows: list[tuple[int, dt.datetime, float, float | None]],
+    details: dict[tuple[int, dt.datetime], Detail] | None = None,
+) -> None:
+    """New rows of the readings table, which are known not to be there yet.
+
+    With ``details`` (telegrams' status and set date by meter and time) the rows carry
+    those columns too; plain readings leave them null.
+    """
     if not rows:
         return
+    columns = "meter_id, ts, value, delta"
+    types = ["int8", "timestamptz", "float8", "float8"]
+    if details:
+        columns += ", status, set_at, set_value"
+        types += ["text", "timestamptz", "float8"]
+        empty = Detail()
+        rows = [
+            (m, ts, v, d, detail.status, detail.set_at, detail.set_value)
+            for m, ts, v, d in rows
+            for detail in (details.get((m, ts), empty),)
+        ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            types = ["int8", "timestamptz", "float8", "float8"]
-            _pg_copy(cursor, "energy_reading (meter_id, ts, value, delta)", types, rows)
+            _pg_copy(cursor, f"energy_reading ({columns})", types, rows)
             return
         texts = _sqlite_texts({row[1] for row in rows})
+        texts[None] = None
+        for row in rows:
+            if len(row) > 4 and row[5] is not None:
+                texts.setdefault(row[5], _sqlite_datetime(row[5]))
         cursor.executemany(
-            "INSERT INTO energy_reading (meter_id, ts, value, delta) VALUES (%s, %s, %s, %s) "
+            f"INSERT INTO energy_reading ({columns}) VALUES ({', '.join(['%s'] * len(types))}) "
             "ON CONFLICT (meter_id, ts) DO NOTHING",
-            [(m, texts[ts], v, d) for m, ts, v, d in rows],
+            [(row[0], texts[row[1]], *row[2:5], texts[row[5]], *row[6:]) for row in rows]
+            if details
+            else [(m, texts[ts], v, d) for m, ts, v, d in rows],
         )
 
 
@@ -503,6 +630,7 @@ def _late_merge(
     new: list[tuple[dt.datetime, float]],
     rollups: _Rollups,
     updates: list[tuple[float | None, int]],
+    fresh_points: dict[dt.datetime, Detail] | None = None,
 ) -> tuple[list[tuple[int, dt.datetime, float, float | None]], int]:
     """Merge readings older than the meter's last into the stored sequence.
 
@@ -520,7 +648,14 @@ def _late_merge(
     if lower:
         window = window.filter(ts__gte=lower["ts"])
     window = window.filter(ts__lte=upper["ts"] if upper else last)
-    stored = list(window.order_by("ts").values_list("id", "ts", "value", "delta"))
+    stored = list(
+        window.order_by("ts").values_list("id", "ts", "value", "delta", "set_at", "set_value")
+    )
+    points = dict(fresh_points or {})
+    for _id, ts, _value, _delta, set_at, set_value in stored:
+        if set_at is not None:
+            points[ts] = Detail(None, set_at, set_value)
+    stored = [row[:4] for row in stored]
     stored_ts = {row[1] for row in stored}
     duplicates = 0
     fresh = []
@@ -533,13 +668,17 @@ def _late_merge(
         return [], duplicates
     # Old contributions of the stored readings whose predecessor may change.
     anchor = stored[0] if lower else None
-    previous_ts = None
-    for reading_id, ts, _value, delta in stored:
+    previous_ts = previous_value = None
+    for reading_id, ts, value, delta in stored:
         if anchor is not None and reading_id == anchor[0]:
-            previous_ts = ts
+            previous_ts, previous_value = ts, value
             continue
-        rollups.add(meter.pk, contributions(previous_ts, ts, delta, meter.interval), sign=-1)
-        previous_ts = ts
+        crossing = set_date_parts(meter, previous_ts, previous_value, ts, value, points.get(ts))
+        if crossing is not None and crossing[0] == delta:
+            rollups.add(meter.pk, crossing[1], sign=-1)
+        else:
+            rollups.add(meter.pk, contributions(previous_ts, ts, delta, meter.interval), sign=-1)
+        previous_ts, previous_value = ts, value
     merged = sorted(
         [(ts, value, reading_id, delta) for reading_id, ts, value, delta in stored]
         + [(ts, value, None, None) for ts, value in fresh]
@@ -550,8 +689,13 @@ def _late_merge(
         if anchor is not None and reading_id == anchor[0]:
             previous_ts, previous_value = ts, value
             continue
-        delta = counter_delta(previous_value, value, meter)
-        rollups.add(meter.pk, contributions(previous_ts, ts, delta, meter.interval))
+        crossing = set_date_parts(meter, previous_ts, previous_value, ts, value, points.get(ts))
+        if crossing is not None:
+            delta, parts = crossing
+        else:
+            delta = counter_delta(previous_value, value, meter)
+            parts = contributions(previous_ts, ts, delta, meter.interval)
+        rollups.add(meter.pk, parts)
         if reading_id is None:
             inserts.append((meter.pk, ts, value, delta))
             rollups.sample(meter.pk, ts)
@@ -566,12 +710,14 @@ def _append_in_order(
     ordered: list[tuple[dt.datetime, float, int]],
     rollups: _Rollups,
     inserts: list[tuple[int, dt.datetime, float, float | None]],
+    set_points: dict[int, Detail] | None = None,
 ) -> int:
     """Readings newer than the meter's last: deltas and rollups in one pass (the hot path).
 
     ``ordered`` holds (timestamp, value, index) sorted by time; a repeated timestamp
     is a duplicate within the batch (the first one counts). Consumption and samples are
     summed while they stay in the same hour and added to the rollups when it changes.
+    ``set_points``: telegram details with a set date, by index (see :func:`set_date_parts`).
     Returns the number of duplicates.
     """
     meter_id = meter.pk
@@ -596,7 +742,16 @@ def _append_in_order(
         hour = hours.get(ts)
         if hour is None:
             hour = hours[ts] = ts.replace(minute=0, second=0, microsecond=0)
-        if interval or previous_value is None:
+        crossing = (
+            set_date_parts(meter, previous_ts, previous_value, ts, value, set_points[_index])
+            if set_points and _index in set_points
+            else None
+        )
+        if crossing is not None:
+            delta, parts = crossing
+            target = None
+            rollups.add(meter_id, parts)
+        elif interval or previous_value is None:
             delta = counter_delta(previous_value, value, meter)
             target = None if delta is None else hour
         else:
@@ -640,7 +795,7 @@ def _meter_states(meter_ids: Iterable[int], *, lock: bool = False) -> dict[int, 
             row[0],
             row[1] == Meter.ReadingType.INTERVAL,
             *row[2:9],
-            weight=float(row[9] * row[10]) if row[7] == Meter.Kind.HCA else 1.0,
+            weight=float(row[9] * row[10]) if row[7] == Meter.Kind.HCA and not row[11] else 1.0,
         )
         for row in meters.filter(pk__in=list(meter_ids))
         .order_by("pk")
@@ -656,6 +811,7 @@ def _meter_states(meter_ids: Iterable[int], *, lock: bool = False) -> dict[int, 
             "role",
             "kq",
             "kc",
+            "product_scale",
         )
     }
 
@@ -689,6 +845,8 @@ class _Plan:
     new_rollups: tuple[list[tuple], ...] = field(default_factory=lambda: ([], [], []))
     rollup_increments: tuple[list[tuple], ...] = field(default_factory=lambda: ([], [], []))
     groups: list[tuple] = field(default_factory=list)
+    # Telegram details of the batch's readings, by (meter id, timestamp).
+    details: dict[tuple[int, dt.datetime], Detail] = field(default_factory=dict)
 
 
 def _has_late_data(
@@ -702,16 +860,24 @@ def _has_late_data(
 
 
 def _plan(
-    states: dict[int, _MeterState], by_meter: dict[int, list[tuple[dt.datetime, float, int]]]
+    states: dict[int, _MeterState],
+    by_meter: dict[int, list[tuple[dt.datetime, float, int]]],
+    details: dict[int, Detail] | None = None,
 ) -> _Plan:
     """Deltas, rollup increments and meter moves of a batch (series sorted by time).
 
-    Reads stored readings only for late data.
+    ``details``: what telegrams said besides their counter, by index. Reads stored
+    readings only for late data.
     """
     plan = _Plan(states)
     rollups = _Rollups()
+    set_points = {i: d for i, d in details.items() if d.set_at is not None} if details else None
     for meter_id, series in by_meter.items():
         meter = states[meter_id]
+        if details:
+            for ts, _value, index in series:
+                if index in details:
+                    plan.details.setdefault((meter_id, ts), details[index])
         if meter.last_ts is not None and series[0][0] <= meter.last_ts:
             ordered = []
             for ts, value, _index in series:
@@ -719,11 +885,16 @@ def _plan(
                     plan.duplicates += 1
                 else:
                     ordered.append((ts, value))
-            rows, duplicates = _late_merge(meter, ordered, rollups, plan.updates)
+            fresh_points = (
+                {ts: set_points[i] for ts, _v, i in series if i in set_points}
+                if set_points
+                else None
+            )
+            rows, duplicates = _late_merge(meter, ordered, rollups, plan.updates, fresh_points)
             plan.duplicates += duplicates
             plan.inserts.extend(rows)
         else:
-            plan.duplicates += _append_in_order(meter, series, rollups, plan.inserts)
+            plan.duplicates += _append_in_order(meter, series, rollups, plan.inserts, set_points)
         last_ts, last_value, _index = series[-1]
         if meter.last_ts is None or last_ts > meter.last_ts:
             plan.moves.append((last_ts, last_value, meter_id))
@@ -763,7 +934,10 @@ def _split_new_rollups(
 
 
 def store_series(
-    by_meter: dict[int, list[tuple[dt.datetime, float, int]]], *, gateway: Gateway | None = None
+    by_meter: dict[int, list[tuple[dt.datetime, float, int]]],
+    *,
+    gateway: Gateway | None = None,
+    details: dict[int, Detail] | None = None,
 ) -> tuple[int, int]:
     """:func:`store` for readings grouped by meter id: (timestamp, value, index) each.
 
@@ -773,7 +947,8 @@ def store_series(
     transaction, from the meters' states read without a lock; under the lock they
     are used if those states have not changed meanwhile (else, and for late data,
     the work is done under the lock). PostgreSQL locks only the batch's meters, so
-    there the work is done once, under the lock.
+    there the work is done once, under the lock. ``details``: telegrams' status and
+    set-date readings by index, stored with their readings.
     """
     if not by_meter:
         return 0, 0
@@ -783,12 +958,12 @@ def store_series(
     if connection.vendor == "sqlite":
         states = _meter_states(by_meter)
         if not _has_late_data(states, by_meter):
-            plan = _plan(states, by_meter)
+            plan = _plan(states, by_meter, details)
     with transaction.atomic():
         states = _meter_states(by_meter, lock=True)
         if plan is None or plan.states != states:
-            plan = _plan(states, by_meter)
-        _insert_readings(plan.inserts)
+            plan = _plan(states, by_meter, details)
+        _insert_readings(plan.inserts, plan.details)
         if plan.updates:
             with connection.cursor() as cursor:
                 cursor.executemany(
@@ -858,6 +1033,8 @@ def ingest(
     # Timestamp strings of plain readings already seen, and not in the future.
     moments: dict[str, dt.datetime] = {}
     parsed_timestamps: dict[str, dt.datetime] = {}
+    # Telegrams' status and set-date readings, by index.
+    details: dict[int, Detail] = {}
     for index, item in enumerate(items):
         # The common case first, inline: a plain reading with a timestamp seen before,
         # a string id and a non-negative number.
@@ -876,8 +1053,12 @@ def ingest(
             ):
                 by_external[external_id].append((moment, float(value), index))
                 continue
+        detail = None
         try:
-            external_id, moment, value = normalise(item, parsed_timestamps)
+            if type(item) is dict and is_telegram(item):
+                external_id, moment, value, detail = read_telegram(item, parsed_timestamps)
+            else:
+                external_id, moment, value = normalise(item, parsed_timestamps)
         except _Reject as rejection:
             result.rejected.append(Rejection(index, rejection.code, rejection.message, item))
             continue
@@ -888,7 +1069,9 @@ def ingest(
                 )
             )
             continue
-        if not is_telegram(item) and type(item["ts"]) is str:
+        if detail is not None:
+            details[index] = detail
+        elif not is_telegram(item) and type(item["ts"]) is str:
             moments[item["ts"]] = moment
         by_external[external_id].append((moment, value, index))
     by_meter = {}
@@ -904,7 +1087,9 @@ def ingest(
             Rejection(index, "unknown_meter", message, items[index])
             for _ts, _value, index in by_external[external_id]
         )
-    result.accepted, result.duplicates = store_series(by_meter, gateway=gateway)
+    result.accepted, result.duplicates = store_series(by_meter, gateway=gateway, details=details)
+    if details:
+        alarms.track_statuses(by_meter, details)
     result.rejected.sort(key=lambda r: r.index)
     if record_rejections and result.rejected:
         site_id = gateway.site_id if gateway else None

@@ -222,6 +222,13 @@ class Meter(models.Model):
     kc = models.DecimalField(
         _("KC (coupling)"), max_digits=10, decimal_places=4, default=Decimal("1")
     )
+    # Allocators programmed with their radiator's factors report already-scaled units
+    # (product scale): then KQ × KC is not applied again.
+    product_scale = models.BooleanField(
+        _("already scaled (product scale)"),
+        default=False,
+        help_text=_("The allocator reports units already scaled by KQ × KC."),
+    )
     # Heat cost allocators: rated power of the radiator it sits on (UNI EN 442), in W;
     # the unit's installed power is one of the keys the assembly may choose.
     rated_power_w = models.DecimalField(
@@ -288,6 +295,14 @@ class Meter(models.Model):
         return self.kq * self.kc
 
     @property
+    def weight(self) -> Decimal:
+        """What the meter's consumption is multiplied by in unit and site figures:
+        K for an allocator counting raw units, 1 otherwise."""
+        if self.kind == self.Kind.HCA and not self.product_scale:
+            return self.kq * self.kc
+        return Decimal("1")
+
+    @property
     def is_generator(self) -> bool:
         return self.role == self.Role.GENERATOR
 
@@ -333,6 +348,12 @@ class Reading(models.Model):
     value = models.FloatField(_("value"))
     # None for the first reading of a counter with no known initial value.
     delta = models.FloatField(_("consumption"), null=True, blank=True)
+    # What a wmbusmeters telegram said besides its counter: the device's status ("OK",
+    # "SEAL_BROKEN"...), and an allocator's counter at its last set date, whose end
+    # (``set_at``) is when the counter restarted from zero.
+    status = models.CharField(_("device status"), max_length=250, null=True, blank=True)
+    set_at = models.DateTimeField(_("set date"), null=True, blank=True)
+    set_value = models.FloatField(_("value at the set date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reading")
@@ -456,6 +477,7 @@ class RejectedReading(models.Model):
         NEGATIVE_VALUE = "negative_value", _("Negative value")
         FUTURE_TIMESTAMP = "future_timestamp", _("Timestamp in the future")
         MALFORMED = "malformed", _("Malformed input")
+        UNSUPPORTED_DRIVER = "unsupported_driver", _("No readable value (driver)")
 
     class Status(models.TextChoices):
         OPEN = "open", _("To review")
@@ -505,6 +527,7 @@ class Anomaly(models.Model):
         NIGHT_BASE_LOAD = "night_base_load", _("Night base load")
         EFFICIENCY_DROP = "efficiency_drop", _("Boiler efficiency drop")
         EMPTY_UNIT_CONSUMPTION = "empty_unit_consumption", _("Consumption in an empty unit")
+        DEVICE_ALARM = "device_alarm", _("Device alarm")
 
     class Severity(models.TextChoices):
         INFO = "info", _("Information")
@@ -535,6 +558,18 @@ class Anomaly(models.Model):
         related_name="+",
     )
     notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
+    # E-mail notification: failed attempts so far and the last error (retried later).
+    notify_attempts = models.PositiveSmallIntegerField(_("notification attempts"), default=0)
+    notify_error = models.CharField(_("notification error"), max_length=300, blank=True)
+    # Device alarms: a manager checked the device and its readings stand.
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -103,6 +103,9 @@ class MeterIn(Schema):
     unit_of_measure: str | None = Field(None, max_length=10)
     kq: Decimal | None = Field(None, gt=0)
     kc: Decimal | None = Field(None, gt=0)
+    product_scale: bool = Field(
+        False, description="The allocator reports units already scaled by KQ × KC."
+    )
     calorific_value: Decimal | None = Field(None, gt=0)
     rated_power_w: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=1)
     initial_value: float | None = Field(None, ge=0)
@@ -116,6 +119,7 @@ class MeterPatch(Schema):
     description: str | None = None
     kq: Decimal | None = Field(None, gt=0)
     kc: Decimal | None = Field(None, gt=0)
+    product_scale: bool | None = None
     rated_power_w: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=1)
     expected_interval_minutes: int | None = Field(None, ge=1)
 
@@ -132,6 +136,7 @@ class MeterOut(Schema):
     unit_of_measure: str
     kq: Decimal
     kc: Decimal
+    product_scale: bool
     rated_power_w: Decimal | None
     replaced_by: int | None = Field(None, alias="replaced_by_id")
     last_ts: datetime | None
@@ -163,6 +168,9 @@ class ReadingOut(Schema):
     ts: datetime
     value: float
     delta: float | None
+    status: str | None = Field(None, description="The device's status, as its telegram said.")
+    set_at: datetime | None = Field(None, description="When an allocator's counter restarted.")
+    set_value: float | None = Field(None, description="The counter at that set date.")
 
 
 class ReadingIn(Schema):
@@ -271,6 +279,11 @@ class AnomalyOut(Schema):
     evidence: dict
     acknowledged_at: datetime | None
     acknowledged_by: int | None = Field(None, alias="acknowledged_by_id")
+    checked_at: datetime | None
+    checked_by: int | None = Field(None, alias="checked_by_id")
+    notified_at: datetime | None
+    notify_attempts: int
+    notify_error: str
 
 
 SitePage = page_of(SiteOut)

@@ -366,11 +366,16 @@ GROUPINGS = ("site", "unit", "meter")
 
 
 def weighted_consumption() -> Sum:
-    """Consumption with allocators weighted by their radiator's K = KQ × KC."""
+    """Consumption with allocators weighted by their radiator's K = KQ × KC (unless
+    they report already-scaled units)."""
     factor = Cast(F("meter__kq") * F("meter__kc"), FloatField())
     return Sum(
         Case(
-            When(meter__kind=Meter.Kind.HCA, then=F("consumption") * factor),
+            When(
+                meter__kind=Meter.Kind.HCA,
+                meter__product_scale=False,
+                then=F("consumption") * factor,
+            ),
             default=F("consumption"),
             output_field=FloatField(),
         )
