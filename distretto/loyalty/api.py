@@ -7,6 +7,8 @@ cardholder's wallet authenticates with the card's own token (``auth.card_auth``)
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -174,7 +176,9 @@ def issue_card(request: HttpRequest, payload: CardIn):
 
 
 @router.post("/cards/batch", response={201: list[CardCreated]})
-def issue_batch(request: HttpRequest, payload: CardBatchIn, format: str = "json"):
+def issue_batch(
+    request: HttpRequest, payload: CardBatchIn, format: Literal["json", "csv", "pdf"] = "json"
+):
     """``count`` anonymous cards; ``?format=csv`` or ``pdf`` (a printable QR sheet)
     returns them as a file. The tokens are in this answer only."""
     if format not in {"json", "csv", "pdf"}:
@@ -415,7 +419,7 @@ def statement_file(
     period: str,
     business_id: int,
     program: int | None = None,
-    format: str = "csv",
+    format: Literal["csv", "pdf"] = "csv",
 ):
     """One business's statement of ``period`` as CSV or PDF."""
     if format not in {"csv", "pdf"}:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
@@ -156,7 +157,7 @@ def checkup_out(checkup: Checkup) -> dict:
 def list_checkups(
     request: HttpRequest,
     business: int | None = None,
-    status: str | None = None,
+    status: Literal["draft", "submitted"] | None = None,
     limit: int = 50,
     offset: int = 0,
 ):
@@ -433,7 +434,7 @@ def impact(
     date_from: date | None = None,
     date_to: date | None = None,
     district: int | None = None,
-    format: str = "json",
+    format: Literal["json", "csv"] = "json",
 ):
     """Deliveries by type, shop and month, people served and savings for the PA;
     ``?format=csv`` for the spreadsheet."""

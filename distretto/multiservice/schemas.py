@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from distretto.core.pagination import page_of
+from distretto.multiservice.models import TrainingModule
 
 # --- Network ----------------------------------------------------------------------------
 
@@ -163,7 +164,7 @@ ScoringModelPage = page_of(ScoringModelOut)
 class ModuleIn(Schema):
     code: str = Field(min_length=1, max_length=60, pattern=r"^[-a-z0-9_]+$")
     title: str = Field(min_length=1, max_length=200)
-    topic: str
+    topic: Literal[tuple(TrainingModule.Topic.values)]
     hours: Decimal = Field(ge=Decimal("0.5"), le=Decimal("500"), decimal_places=1)
     format: str
     materials: str = ""

@@ -9,13 +9,14 @@ own manifest and event stream.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import File, Form, Router, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from distretto.accounts.scoping import districts_for, get_in_scope, require_write
@@ -536,8 +537,8 @@ def play_report(
     district: int | None = None,
     display: int | None = None,
     content: int | None = None,
-    format: str = "json",
-    limit: int = 50,
+    format: Literal["json", "csv"] = "json",
+    limit: int = Query(50, ge=1, le=1000),
     offset: int = 0,
 ):
     """Proof of play from the daily aggregates: totals, per content, per day, and the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Status
 
@@ -158,7 +160,9 @@ def list_businesses(request: HttpRequest, filters: Query[BusinessFilters]):
 
 
 @router.get("/businesses/export")
-def export_businesses(request: HttpRequest, filters: Query[BusinessFilters], format: str = "csv"):
+def export_businesses(
+    request: HttpRequest, filters: Query[BusinessFilters], format: Literal["csv", "geojson"] = "csv"
+):
     """All businesses matching the filters as CSV or GeoJSON (no pagination)."""
     businesses = _filtered_businesses(request, filters)
     return _export(
@@ -260,7 +264,9 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilters]):
 
 
 @router.get("/projects/export")
-def export_projects(request: HttpRequest, filters: Query[ProjectFilters], format: str = "csv"):
+def export_projects(
+    request: HttpRequest, filters: Query[ProjectFilters], format: Literal["csv", "geojson"] = "csv"
+):
     """All projects matching the filters as CSV or GeoJSON (no pagination)."""
     projects = _filtered_projects(request, filters)
     return _export(
