@@ -8,16 +8,16 @@ language they have as ``<field>`` (Italian) and ``<field>_en`` / ``_fr`` / ``_de
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from distretto.catalog.models import Product
+from distretto.core.contract import one_of
 from distretto.core.pagination import page_of
 
-ProductCategory = Literal[tuple(Product.Category.values)]
-Designation = Literal[tuple(Product.Designation.values)]
+ProductCategory = one_of(Product.Category.values)
+Designation = one_of(Product.Designation.values)
 
 Month = Field(None, ge=1, le=12)
 

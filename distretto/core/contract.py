@@ -21,7 +21,7 @@ import datetime as dt
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -97,12 +97,17 @@ def _object_only(value: Any) -> Any:
 
 
 _INT = Annotated[int, BeforeValidator(_no_bool), Ge(MIN_INT), Le(MAX_INT)]
-_NUMBERS = {float: Annotated[float, BeforeValidator(_no_bool)]}
-
+_FLOAT = Annotated[float, BeforeValidator(_no_bool)]
 _DATES = {
     dt.date: Annotated[dt.date, BeforeValidator(_iso_text)],
     dt.datetime: Annotated[dt.datetime, BeforeValidator(_iso_text)],
 }
+
+
+def one_of(values: Iterable[str]) -> Any:
+    """Text documented as an enumeration that the operation checks itself (with its own,
+    translated message naming the field)."""
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": list(values)})]
 
 
 def _is_model(annotation: Any) -> bool:
@@ -114,8 +119,8 @@ def _tightened(annotation: Any, sealed: set[type]) -> Any:
     its models tightened in place."""
     if annotation is int:
         return _INT
-    if annotation in _NUMBERS:
-        return _NUMBERS[annotation]
+    if annotation is float:
+        return _FLOAT
     if annotation in _DATES:
         return _DATES[annotation]
     if _is_model(annotation):
@@ -126,15 +131,13 @@ def _tightened(annotation: Any, sealed: set[type]) -> Any:
     if origin is Annotated:
         inner = _tightened(args[0], sealed)
         return annotation if inner is args[0] else Annotated[(inner, *annotation.__metadata__)]
-    if origin is None or not args:
+    if origin is None or origin is typing.Literal or not args:
         return annotation
     new_args = tuple(_tightened(arg, sealed) if arg is not Ellipsis else arg for arg in args)
     if new_args == args:
         return annotation
     if origin in (typing.Union, types.UnionType):
         return typing.Union[new_args]  # noqa: UP007 - built from a tuple
-    if origin in (typing.Literal,):
-        return annotation
     return origin[new_args] if len(new_args) > 1 else origin[new_args[0]]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
-from typing import Literal
 
 import orjson
 from django.db import transaction
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from distretto.accounts.scoping import Principal, districts_for, get_in_scope, require_write
+from distretto.core.contract import one_of
 from distretto.core.errors import Forbidden, Invalid
 from distretto.core.pagination import paginate
 from distretto.energy import anomalies, ingestion, registry, services
@@ -63,8 +63,8 @@ from distretto.energy.schemas import (
     readings_body,
 )
 
-Granularity = Literal[tuple(services.GRANULARITIES)]
-MeterKind = Literal[tuple(Meter.Kind.values)]
+Granularity = one_of(services.GRANULARITIES)
+MeterKind = one_of(Meter.Kind.values)
 
 router = Router(tags=["energy"])
 
@@ -444,7 +444,7 @@ def site_consumption(
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
     granularity: Granularity = "day",
-    by: Literal["site", "unit", "meter"] = "site",
+    by: one_of(["site", "unit", "meter"]) = "site",
     kind: MeterKind | None = None,
 ):
     site = _site(request, site_id)
@@ -462,7 +462,7 @@ def unit_consumption(
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
     granularity: Granularity = "day",
-    by: Literal["unit", "meter"] = "unit",
+    by: one_of(["unit", "meter"]) = "unit",
     kind: MeterKind | None = None,
 ):
     unit = get_in_scope(units_for(request.auth), unit_id, "unit")

@@ -7,8 +7,6 @@ cardholder's wallet authenticates with the card's own token (``auth.card_auth``)
 
 from __future__ import annotations
 
-from typing import Literal
-
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -20,6 +18,7 @@ from distretto.accounts.scoping import (
     get_in_scope,
     require_write,
 )
+from distretto.core.contract import one_of
 from distretto.core.errors import Forbidden, Invalid, NotFound
 from distretto.core.pagination import paginate
 from distretto.loyalty import documents, services, settlement
@@ -177,7 +176,7 @@ def issue_card(request: HttpRequest, payload: CardIn):
 
 @router.post("/cards/batch", response={201: list[CardCreated]})
 def issue_batch(
-    request: HttpRequest, payload: CardBatchIn, format: Literal["json", "csv", "pdf"] = "json"
+    request: HttpRequest, payload: CardBatchIn, format: one_of(["json", "csv", "pdf"]) = "json"
 ):
     """``count`` anonymous cards; ``?format=csv`` or ``pdf`` (a printable QR sheet)
     returns them as a file. The tokens are in this answer only."""
@@ -419,7 +418,7 @@ def statement_file(
     period: str,
     business_id: int,
     program: int | None = None,
-    format: Literal["csv", "pdf"] = "csv",
+    format: one_of(["csv", "pdf"]) = "csv",
 ):
     """One business's statement of ``period`` as CSV or PDF."""
     if format not in {"csv", "pdf"}:

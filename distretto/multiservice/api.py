@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from distretto.accounts.scoping import Principal, businesses_for, get_in_scope, require_write
+from distretto.core.contract import one_of
 from distretto.core.errors import Invalid
 from distretto.core.pagination import paginate
 from distretto.multiservice import services
@@ -157,7 +157,7 @@ def checkup_out(checkup: Checkup) -> dict:
 def list_checkups(
     request: HttpRequest,
     business: int | None = None,
-    status: Literal["draft", "submitted"] | None = None,
+    status: one_of(["draft", "submitted"]) | None = None,
     limit: int = 50,
     offset: int = 0,
 ):
@@ -434,7 +434,7 @@ def impact(
     date_from: date | None = None,
     date_to: date | None = None,
     district: int | None = None,
-    format: Literal["json", "csv"] = "json",
+    format: one_of(["json", "csv"]) = "json",
 ):
     """Deliveries by type, shop and month, people served and savings for the PA;
     ``?format=csv`` for the spreadsheet."""

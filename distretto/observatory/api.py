@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from distretto.core.contract import one_of
 from distretto.core.errors import Invalid
 from distretto.observatory import indicators as ind
 from distretto.observatory import opendata, services
@@ -61,10 +60,10 @@ def indicators(
     request: HttpRequest,
     district: str | None = None,
     chamber: str | None = None,
-    indicator: str | None = None,
+    indicator: one_of(i.code for i in ind.published()) | None = None,
     limit: int = Query(1000, ge=1, le=MAX_LIMIT),
     offset: int = Query(0, ge=0),
-    format: Literal["json", "csv"] = "json",
+    format: one_of(["json", "csv"]) = "json",
     first: str | None = Query(None, alias="from", pattern=MONTH),
     last: str | None = Query(None, alias="to", pattern=MONTH),
 ):
@@ -74,10 +73,6 @@ def indicators(
     ``suppressed`` true. ``format=csv`` gives every row as CSV."""
     if format not in ("json", "csv"):
         raise Invalid(_("format is json or csv."), field="format")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(_("limit is between 1 and %(max)d.") % {"max": MAX_LIMIT}, field="limit")
-    if offset < 0:
-        raise Invalid(_("offset is 0 or more."), field="offset")
     rows = services.open_rows(
         district=district,
         chamber=chamber,

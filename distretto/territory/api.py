@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Status
 
@@ -16,6 +14,7 @@ from distretto.accounts.scoping import (
     get_in_scope,
 )
 from distretto.accounts.tokens import revoke
+from distretto.core.contract import one_of
 from distretto.core.errors import Forbidden, Invalid
 from distretto.core.pagination import paginate
 from distretto.territory import importing, services
@@ -53,6 +52,7 @@ from distretto.territory.schemas import (
 )
 
 router = Router(tags=["territory"])
+ExportFormat = one_of(["csv", "geojson"])
 
 
 def _export(queryset, format: str, as_csv, as_geojson, filename: str) -> HttpResponse:
@@ -161,7 +161,9 @@ def list_businesses(request: HttpRequest, filters: Query[BusinessFilters]):
 
 @router.get("/businesses/export")
 def export_businesses(
-    request: HttpRequest, filters: Query[BusinessFilters], format: Literal["csv", "geojson"] = "csv"
+    request: HttpRequest,
+    filters: Query[BusinessFilters],
+    format: ExportFormat = "csv",
 ):
     """All businesses matching the filters as CSV or GeoJSON (no pagination)."""
     businesses = _filtered_businesses(request, filters)
@@ -265,7 +267,7 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilters]):
 
 @router.get("/projects/export")
 def export_projects(
-    request: HttpRequest, filters: Query[ProjectFilters], format: Literal["csv", "geojson"] = "csv"
+    request: HttpRequest, filters: Query[ProjectFilters], format: ExportFormat = "csv"
 ):
     """All projects matching the filters as CSV or GeoJSON (no pagination)."""
     projects = _filtered_projects(request, filters)

@@ -1,17 +1,17 @@
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
 
 from ninja import Field, Schema
 
+from distretto.core.contract import one_of
 from distretto.core.pagination import PageParams, page_of
 from distretto.territory.climate import missing_reason
 from distretto.territory.models import Business, District, Project
 
-DistrictKind = Literal[tuple(District.Kind.values)]
-Category = Literal[tuple(Business.Category.values)]
-Axis = Literal[tuple(Project.Axis.values)]
-ProjectStatus = Literal[tuple(Project.Status.values)]
+DistrictKind = one_of(District.Kind.values)
+Category = one_of(Business.Category.values)
+Axis = one_of(Project.Axis.values)
+ProjectStatus = one_of(Project.Status.values)
 Latitude = Field(None, ge=-90, le=90)
 Longitude = Field(None, ge=-180, le=180)
 

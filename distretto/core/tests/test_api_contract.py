@@ -138,6 +138,8 @@ def test_role_refusals_speak_the_callers_language(actors, api_as):
         "name": "Nuovo",
         "slug": "nuovo",
         "kind": "rural_network",
+        "centre_lat": 45.3,
+        "centre_lon": 9.5,
     }
     italian = client.post("territory/districts", district)
     assert italian.status_code == 403, italian.content
