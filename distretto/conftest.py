@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from distretto.testing import Actors, ApiClient, Server, build_actors, server_env
 
@@ -29,6 +30,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-dev-shm-usage",
 ]
+
+
+# Property tests check what is true, not how fast: on a shared 2-core machine one example
+# can take longer than Hypothesis' default 200 ms deadline, which made them flaky.
+hypothesis_settings.register_profile("distretto", deadline=None)
+hypothesis_settings.load_profile("distretto")
 
 
 def pytest_configure(config) -> None:

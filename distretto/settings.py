@@ -241,6 +241,8 @@ LANGUAGE_CODE = "it"
 LANGUAGES = [("it", "Italiano"), ("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Our corrections to Django's locale formats (distretto/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["distretto.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Rome")
 USE_TZ = True
 

@@ -288,11 +288,13 @@ class Server:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
-        output = self.output()  # read before stop() closes the log
         self.stop()
-        raise RuntimeError(f"server did not start: {output}")
+        raise RuntimeError(f"server did not start: {self.output()}")
 
     def output(self) -> str:
+        """The end of what the server printed; still there after ``stop()``."""
+        if self.log.closed:
+            return self._last_output
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-4000:]
 
@@ -304,7 +306,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
-        self.log.close()
+        if not self.log.closed:
+            self._last_output = self.output()
+            self.log.close()
 
 
 def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -20,7 +20,7 @@ from distretto.territory.figures import district_zones, month_bounds, next_month
 
 
 class NetworkFigures(TypedDict):
-    shops_open: int  # active multiservice shops open by the month's last day
+    shops_open: int  # active shops of active businesses open by the month's last day
     trainings_completed: int  # enrolments completed in the month
     checkups: int  # check-ups submitted in the month
     checkup_score_total: Decimal  # Σ of their latest score (0-100)
@@ -48,8 +48,10 @@ def network(district_ids: Iterable[int], month: date) -> dict[int, NetworkFigure
             },
         )
 
+    # As the network's public list (``access.network_shops``): a shop whose business
+    # has closed is not open.
     shops = MultiserviceShop.objects.filter(
-        business__district__in=ids, active=True, since__lte=last
+        business__district__in=ids, active=True, business__active=True, since__lte=last
     )
     for row in shops.values("business__district").annotate(open=Count("pk")):
         figures(row["business__district"])["shops_open"] = row["open"]

@@ -48,8 +48,9 @@ BATCH = "demo-osservatorio"
 PLAY_PREFIX = "demo-osservatorio-"
 LODI_MONTHS = 13  # months of history before the loyalty demo's own four
 HISTORY_MONTHS = 12
+# New cards issued in a month: about this many, times the month's season.
 NEW_LODI_CARDS = 3
-NEW_VISITOR_CARDS = 40
+NEW_VISITOR_CARDS = 4
 # Spending is higher before Christmas and lower in August.
 SEASON = {
     1: 0.8,
@@ -105,6 +106,22 @@ PROJECTS = [
 
 def month_add(month: date, months: int) -> date:
     return compute.add_months(month, months)
+
+
+def issue_days(
+    first_month: date, today: date, rng: random.Random, per_month: int, season: dict[int, float]
+) -> list[date]:
+    """The days on which new cards are issued: some in every month from ``first_month``
+    up to yesterday (``per_month`` times the month's season, at least one), so that
+    the history shows new cards in every month, the current one included."""
+    days = []
+    month, last_day = first_month, today - timedelta(days=1)
+    while month <= last_day:
+        end = min(month_add(month, 1) - timedelta(days=1), last_day)
+        count = max(1, round(per_month * season[month.month] * rng.uniform(0.7, 1.3)))
+        days += [month + timedelta(days=rng.randint(0, (end - month).days)) for _ in range(count)]
+        month = month_add(month, 1)
+    return sorted(days)
 
 
 def _card(program: Program, index: int, created: datetime) -> tuple[Card, Account]:
@@ -243,7 +260,7 @@ def _commerce(lodi: District, today: date) -> bool:
     first_month = month_add(today.replace(day=1), -(LODI_MONTHS + 4))
     end = month_add(today.replace(day=1), -4)  # where the loyalty demo's movements start
     months = [month_add(first_month, n) for n in range(LODI_MONTHS)]
-    # The loyalty demo's cards joined during the first months, the new ones after.
+    # The loyalty demo's cards joined during the first months.
     joined: list[tuple[date, Card, Account]] = []
     own = list(Card.objects.filter(program=program).exclude(batch=BATCH).order_by("pk"))
     for index, card in enumerate(own):
@@ -251,9 +268,9 @@ def _commerce(lodi: District, today: date) -> bool:
         day = month + timedelta(days=(index * 11) % 27)
         Card.objects.filter(pk=card.pk).update(created_at=datetime.combine(day, time(10), zone))
         joined.append((day, card, Account.objects.get(card=card)))
-    # The history's own cards, so that the seeding knows it has run.
-    for index in range(NEW_LODI_CARDS):
-        day = months[-1] + timedelta(days=index * 5)
+    # The history's own cards (so that the seeding knows it has run), issued month by
+    # month up to now: those issued after the history's end have no movements in it.
+    for index, day in enumerate(issue_days(first_month, today, rng, NEW_LODI_CARDS, SEASON)):
         card, account = _card(program, index + 1, datetime.combine(day, time(11), zone))
         joined.append((day, card, account))
     joined.sort(key=lambda item: item[0])
@@ -296,8 +313,8 @@ def _tourism(cuneo: District, today: date) -> bool:
         day = first_month + timedelta(days=(index * 13) % 250)
         Card.objects.filter(pk=card.pk).update(created_at=datetime.combine(day, time(10), zone))
         visitors.append((day, card, Account.objects.get(card=card)))
-    for index in range(NEW_VISITOR_CARDS):
-        day = first_month + timedelta(days=(index * 9) % 280)
+    joining = issue_days(first_month, today, rng, NEW_VISITOR_CARDS, VALLEY_SEASON)
+    for index, day in enumerate(joining):
         card, account = _card(program, 1000 + index, datetime.combine(day, time(12), zone))
         visitors.append((day, card, account))
     routes = [

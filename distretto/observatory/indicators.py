@@ -20,7 +20,7 @@ and CO₂ with the factors below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Suppression of small counts in published data: values resting on 1-4 people or shops.
 SMALL_COUNT = 5
@@ -82,7 +82,10 @@ class Indicator:
     scale: float = 1.0
     decimals: int = 0
     estimate: bool = False
-    higher_is_better: bool | None = True  # None: neither (a budget, a count of things)
+    # Whether a rise is good news (heat used: no; cards active: yes), so that the pages
+    # colour a change by what it means, not by its sign. None: neither (a budget, a
+    # rate that is a choice). Keyword-only and required: every indicator declares it.
+    higher_is_better: bool | None = field(kw_only=True)
 
     def name(self, language: str | None) -> str:
         return self.name_en if (language or "").startswith("en") else self.name_it
@@ -120,6 +123,7 @@ INDICATORS: list[Indicator] = [
         "Carte con almeno un accumulo o un riscatto in cassa nel mese.",
         "Cards with at least one earn or redemption at a till in the month.",
         "loyalty",
+        higher_is_better=True,
     ),
     _i(
         "cards_new",
@@ -130,6 +134,7 @@ INDICATORS: list[Indicator] = [
         "Carte emesse nel mese (sostituzioni comprese).",
         "Cards issued in the month (replacements included).",
         "loyalty",
+        higher_is_better=True,
     ),
     _i(
         "purchases_eur",
@@ -141,6 +146,7 @@ INDICATORS: list[Indicator] = [
         "Sum of the purchase amounts recorded at the tills with the month's earns, less reversed earns.",
         "loyalty",
         decimals=2,
+        higher_is_better=True,
     ),
     _i(
         "points_issued",
@@ -151,6 +157,7 @@ INDICATORS: list[Indicator] = [
         "Punti emessi dai negozi nel mese, al netto degli storni (come nella liquidazione mensile).",
         "Points issued by the shops in the month, net of reversals (as in the monthly settlement).",
         "loyalty",
+        higher_is_better=True,
     ),
     _i(
         "points_redeemed",
@@ -161,6 +168,7 @@ INDICATORS: list[Indicator] = [
         "Punti spesi nei negozi nel mese, al netto degli storni (come nella liquidazione mensile).",
         "Points spent at the shops in the month, net of reversals (as in the monthly settlement).",
         "loyalty",
+        higher_is_better=True,
     ),
     _i(
         "redemption_rate",
@@ -185,6 +193,7 @@ INDICATORS: list[Indicator] = [
         "Negozi con almeno un accumulo o un riscatto in cassa nel mese.",
         "Shops with at least one earn or redemption at a till in the month.",
         "loyalty",
+        higher_is_better=True,
     ),
     _i(
         "cards_cross_shopping",
@@ -195,6 +204,7 @@ INDICATORS: list[Indicator] = [
         "Carte che hanno accumulato o riscattato in due o più negozi diversi nel mese.",
         "Cards that earned or redeemed at two or more different shops in the month.",
         "loyalty",
+        higher_is_better=True,
     ),
     _i(
         "settlement_flows_eur",
@@ -218,6 +228,7 @@ INDICATORS: list[Indicator] = [
         "Check-in accettati nel mese.",
         "Accepted check-ins in the month.",
         "checkins",
+        higher_is_better=True,
     ),
     _i(
         "checkin_cards",
@@ -228,6 +239,7 @@ INDICATORS: list[Indicator] = [
         "Carte distinte con almeno un check-in accettato nel mese.",
         "Distinct cards with at least one accepted check-in in the month.",
         "checkins",
+        higher_is_better=True,
     ),
     _i(
         "returning_cards",
@@ -238,6 +250,7 @@ INDICATORS: list[Indicator] = [
         "Carte con un check-in accettato nel mese e uno in un mese precedente nello stesso distretto.",
         "Cards with an accepted check-in in the month and one in an earlier month in the same district.",
         "checkins",
+        higher_is_better=True,
     ),
     _i(
         "routes_completed",
@@ -248,6 +261,7 @@ INDICATORS: list[Indicator] = [
         "Percorsi di cui una carta ha timbrato nel mese l'ultima tappa che mancava.",
         "Routes of which a card stamped the last missing venue in the month.",
         "checkins",
+        higher_is_better=True,
     ),
     _i(
         "checkin_points_spent",
@@ -258,6 +272,7 @@ INDICATORS: list[Indicator] = [
         "Punti premio dei check-in spesi nel mese in un negozio (i punti premio non ancora spesi si considerano spesi per primi).",
         "Check-in reward points spent at a shop in the month (unspent reward points count as spent first).",
         "loyalty",
+        higher_is_better=True,
     ),
     # --- services (catalog, multiservice) ---
     _i(
@@ -269,6 +284,7 @@ INDICATORS: list[Indicator] = [
         "Servizi erogati nei punti del distretto nel mese, per tipo.",
         "Services delivered at the district's venues in the month, by type.",
         "catalog",
+        higher_is_better=True,
     ),
     _i(
         "services_per_venue",
@@ -281,6 +297,7 @@ INDICATORS: list[Indicator] = [
         "catalog",
         ratio=True,
         decimals=1,
+        higher_is_better=True,
     ),
     _i(
         "multiservice_shops_open",
@@ -291,6 +308,7 @@ INDICATORS: list[Indicator] = [
         "Negozi multiservizio attivi aperti entro l'ultimo giorno del mese.",
         "Active multiservice shops opened by the month's last day.",
         "multiservice",
+        higher_is_better=True,
     ),
     _i(
         "trainings_completed",
@@ -301,6 +319,7 @@ INDICATORS: list[Indicator] = [
         "Iscrizioni ai corsi completate nel mese.",
         "Training enrolments completed in the month.",
         "multiservice",
+        higher_is_better=True,
     ),
     _i(
         "checkup_score",
@@ -314,6 +333,7 @@ INDICATORS: list[Indicator] = [
         publishable=False,
         ratio=True,
         decimals=1,
+        higher_is_better=True,
     ),
     _i(
         "costs_avoided_eur",
@@ -326,6 +346,7 @@ INDICATORS: list[Indicator] = [
         "multiservice",
         decimals=2,
         estimate=True,
+        higher_is_better=True,
     ),
     # --- totems (signage) ---
     _i(
@@ -337,6 +358,7 @@ INDICATORS: list[Indicator] = [
         "Totem approvati installati entro la fine del mese.",
         "Approved totems installed by the end of the month.",
         "signage",
+        higher_is_better=True,
     ),
     _i(
         "totems_online_pct",
@@ -351,6 +373,7 @@ INDICATORS: list[Indicator] = [
         scale=100,
         decimals=1,
         estimate=True,
+        higher_is_better=True,
     ),
     _i(
         "plays",
@@ -361,6 +384,7 @@ INDICATORS: list[Indicator] = [
         "Riproduzioni registrate dai totem nel mese (proof of play).",
         "Plays recorded by the totems in the month (proof of play).",
         "signage",
+        higher_is_better=True,
     ),
     _i(
         "plays_shop_share",
@@ -442,6 +466,7 @@ INDICATORS: list[Indicator] = [
         ratio=True,
         scale=100,
         decimals=1,
+        higher_is_better=True,
     ),
     _i(
         "energy_savings_kwh",
@@ -453,6 +478,7 @@ INDICATORS: list[Indicator] = [
         "Expected heat − heat of the month, for the sites with the same month a year earlier.",
         "energy",
         estimate=True,
+        higher_is_better=True,
     ),
     _i(
         "energy_savings_eur",
@@ -465,6 +491,7 @@ INDICATORS: list[Indicator] = [
         "energy",
         decimals=2,
         estimate=True,
+        higher_is_better=True,
     ),
     _i(
         "energy_savings_co2_kg",
@@ -477,6 +504,7 @@ INDICATORS: list[Indicator] = [
         "energy",
         decimals=0,
         estimate=True,
+        higher_is_better=True,
     ),
     # --- projects (territory) ---
     _i(

@@ -37,6 +37,8 @@ from distretto.observatory.models import MonthlyReport
 from distretto.territory.models import Chamber, District
 
 ACCENT = colors.HexColor("#0b6e4f")
+# A change's colour by what it means for the indicator (as on the page).
+TONE_COLOURS = {"good": colors.HexColor("#0b6e4f"), "bad": colors.HexColor("#9b2c1a")}
 CHART_CODES = [
     "cards_active",
     "purchases_eur",
@@ -130,6 +132,7 @@ def _build(chamber: Chamber, month: date, language: str) -> bytes:
     ]
     header = [_("Indicator"), _("Value"), _("Unit"), _("vs previous month"), _("vs a year before")]
     rows = [header]
+    tones: list[tuple[int, int, str]] = []  # (column, row, tone) of the changes
     for area in areas:
         rows.append(
             [area["name_en"] if language.startswith("en") else area["name_it"], "", "", "", ""]
@@ -151,6 +154,10 @@ def _build(chamber: Chamber, month: date, language: str) -> bytes:
                     services.signed(item["vs_year"]),
                 ]
             )
+            tones += [
+                (3, len(rows) - 1, item["vs_month_tone"]),
+                (4, len(rows) - 1, item["vs_year_tone"]),
+            ]
     table = Table(rows, colWidths=[70 * mm, 30 * mm, 22 * mm, 27 * mm, 27 * mm], repeatRows=1)
     style = [
         ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
@@ -165,6 +172,11 @@ def _build(chamber: Chamber, month: date, language: str) -> bytes:
                 ("FONT", (0, index), (-1, index), "Helvetica-Bold", 9),
                 ("BACKGROUND", (0, index), (-1, index), colors.HexColor("#e3f1ea")),
             ]
+    style += [
+        ("TEXTCOLOR", (column, row), (column, row), TONE_COLOURS[tone])
+        for column, row, tone in tones
+        if tone in TONE_COLOURS
+    ]
     table.setStyle(TableStyle(style))
     story += [table, Paragraph(escape(_("* estimate: see the notes.")), styles["small"])]
     story += [PageBreak(), Paragraph(escape(_("The last twelve months")), styles["h2"])]

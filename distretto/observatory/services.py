@@ -176,6 +176,16 @@ def change(current: float | None, before: float | None) -> float | None:
     return round((current - before) / abs(before) * 100, 1)
 
 
+def tone(indicator: ind.Indicator, percent: float | None) -> str:
+    """What a change means for ``indicator``: "good", "bad" or "neutral" (a rise is good
+    only where the indicator says so: more heat used is bad); "" for no change."""
+    if not percent:
+        return ""
+    if indicator.higher_is_better is None:
+        return "neutral"
+    return "good" if (percent > 0) == indicator.higher_is_better else "bad"
+
+
 def key_figures(chamber: Chamber, district: District | None, month: date) -> list[dict]:
     """Every indicator's value in ``month`` with its change on the month before and
     on the same month a year earlier, grouped by area."""
@@ -190,12 +200,16 @@ def key_figures(chamber: Chamber, district: District | None, month: date) -> lis
                 continue
             by_month = found.get(indicator.code, {})
             value = by_month.get(month)
+            vs_month = change(value, by_month.get(previous))
+            vs_year = change(value, by_month.get(year_before))
             items.append(
                 {
                     "indicator": indicator,
                     "value": value,
-                    "vs_month": change(value, by_month.get(previous)),
-                    "vs_year": change(value, by_month.get(year_before)),
+                    "vs_month": vs_month,
+                    "vs_year": vs_year,
+                    "vs_month_tone": tone(indicator, vs_month),
+                    "vs_year_tone": tone(indicator, vs_year),
                     "spark": series(by_month, months[1:]),
                 }
             )
@@ -286,12 +300,14 @@ def before_after(chamber: Chamber, district_id: int, start: date) -> list[dict]:
             continue
         mean_before = _mean(side["before"])
         mean_after = _mean(side["after"])
+        percent = change(mean_after, mean_before)
         result.append(
             {
                 "indicator": ind.get(code),
                 "before": mean_before,
                 "after": mean_after,
-                "change": change(mean_after, mean_before),
+                "change": percent,
+                "tone": tone(ind.get(code), percent),
             }
         )
     return result

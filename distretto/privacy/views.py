@@ -31,7 +31,7 @@ def requests_page(request: HttpRequest) -> HttpResponse:
     except Forbidden:
         raise Http404 from None
     subject_id = (request.POST.get("subject") or request.GET.get("subject") or "").strip()
-    subject = data = None
+    subject = None
     error = None
     if request.method == "POST":
         action = request.POST.get("action")
@@ -58,7 +58,6 @@ def requests_page(request: HttpRequest) -> HttpResponse:
     if subject_id and subject is None:
         try:
             subject = services.find_subject(principal, subject_id)
-            data = services.subject_data(subject)
         except DomainError as refused:
             error = error or refused
     page = Paginator(register, 25).get_page(request.GET.get("page"))
@@ -68,7 +67,6 @@ def requests_page(request: HttpRequest) -> HttpResponse:
         {
             "subject_id": subject_id,
             "subject": subject,
-            "data": data,
             "error": error,
             "page": page,
         },

@@ -97,6 +97,9 @@ def test_italian_months_and_weekdays_are_lower_case():
     with translation.override("it"):
         assert date_format(datetime.date(2026, 12, 7), "l j F Y") == "lunedì 7 dicembre 2026"
         assert date_format(datetime.date(2026, 5, 1), "D j F") == "ven 1 maggio"
+        # The day is not padded in words: "1 gennaio 2018", as Italian writes it.
+        assert date_format(datetime.date(2018, 1, 1)) == "1 gennaio 2018"
+        assert date_format(datetime.date(2018, 1, 1), "SHORT_DATE_FORMAT") == "01/01/2018"
     with translation.override("en"):
         assert date_format(datetime.date(2026, 12, 7), "j F Y") == "7 December 2026"
 

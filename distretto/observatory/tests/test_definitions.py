@@ -29,11 +29,12 @@ def test_the_readme_lists_every_indicator_with_its_formula_and_publication():
     text = README.read_text()
     for indicator in ind.INDICATORS:
         published = "yes" if indicator.publishable else "no"
+        rise = {True: "good", False: "bad", None: "neither"}[indicator.higher_is_better]
         line = f"| `{indicator.code}` | {indicator.name_en} | {indicator.unit_in('en')} |"
         assert line in text, indicator.code
         row = next(row for row in text.splitlines() if row.startswith(line))
         assert indicator.formula_en.replace("|", "/") in row
-        assert row.endswith(f"| {indicator.source} | {published} |")
+        assert row.endswith(f"| {indicator.source} | {published} | {rise} |")
 
 
 def test_the_energy_factors_follow_from_the_named_sources():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from django.test import Client
 
-from distretto.observatory import report
+from distretto.observatory import indicators as ind
+from distretto.observatory import report, services
 from distretto.observatory.models import MonthlyReport, MonthlyValue
 from distretto.observatory.tests.conftest import at
 
@@ -130,3 +132,57 @@ def test_the_page_in_english_names_indicators_and_units_in_english(actors, value
     assert "Active cards" in text
     assert "1,400" in text
     assert ">cards<" in text
+
+
+def test_a_change_is_coloured_by_what_it_means_not_by_its_sign(actors):
+    """More heat used is bad news and less is good; more active cards are good news;
+    a redemption rate is neither. The arrow follows the sign, the colour the meaning."""
+    for code, february, march in (
+        ("cards_active", 1000, 1100),
+        ("energy_heat_kwh", 2000, 2500),
+        ("energy_heat_per_m2_dd", 12.0, 10.0),
+        ("energy_savings_eur", 50.0, 40.0),
+        ("redemption_rate", 30.0, 40.0),
+    ):
+        for month, value in ((date(2026, 2, 1), february), (date(2026, 3, 1), march)):
+            MonthlyValue.objects.create(
+                chamber=actors.chamber,
+                month=month,
+                indicator=code,
+                value=value,
+                numerator=value,
+                computed_at=at(1, month=4),
+            )
+    page = client_for(actors.operator).get(f"/observatory/?chamber=lodi&{MONTH}")
+    assert page.status_code == 200
+    text = page.content.decode()
+
+    def change_on_the_month(code: str) -> tuple[str, str]:
+        card = re.search(rf'data-code="{code}">(.*?)</div>', text, re.DOTALL)
+        assert card, code
+        span = re.search(r'<span class="change ([a-z ]+)" data-tone="(\w*)">(.*?)</span>', card[1])
+        assert span, code
+        classes = set(span[1].split())
+        direction = "up" if "up" in classes else "down"
+        assert span[2] in classes or span[2] == ""
+        return direction, span[2]
+
+    assert change_on_the_month("cards_active") == ("up", "good")
+    assert change_on_the_month("energy_heat_kwh") == ("up", "bad")
+    assert change_on_the_month("energy_heat_per_m2_dd") == ("down", "good")
+    assert change_on_the_month("energy_savings_eur") == ("down", "bad")
+    assert change_on_the_month("redemption_rate") == ("up", "neutral")
+    assert "▲" in text and "▼" in text
+    assert "(buona notizia)" in text and "(cattiva notizia)" in text
+
+
+def test_every_indicator_reads_its_changes_one_way():
+    for indicator in ind.INDICATORS:
+        up, down = services.tone(indicator, 5.0), services.tone(indicator, -5.0)
+        if indicator.higher_is_better is None:
+            assert up == down == "neutral", indicator.code
+        else:
+            assert {up, down} == {"good", "bad"}, indicator.code
+        assert services.tone(indicator, 0.0) == services.tone(indicator, None) == ""
+    assert services.tone(ind.get("energy_heat_kwh"), 3.0) == "bad"
+    assert services.tone(ind.get("energy_savings_co2_kg"), 3.0) == "good"

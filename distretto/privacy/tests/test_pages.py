@@ -58,8 +58,12 @@ def test_the_operator_finds_exports_and_erases_from_the_page(client, actors, his
     client.force_login(actors.operator)
     found = client.get("/privacy/", {"subject": history.number})
     assert found.status_code == 200
-    assert b"Sara Cliente" in found.content
-    # The card as printed on it, its status in words, the balance the Italian way.
+    # Finding is not a request: pseudonymous identifiers only, nothing registered; the
+    # person's name, e-mail and balance come only with a registered export.
+    assert b"Sara Cliente" not in found.content and b"sara@example.org" not in found.content
+    assert b'id="pseudonymous"' in found.content
+    assert not SubjectRequest.objects.exists()
+    # The card as printed on it, its status in words.
     card = Card.objects.get(pk=history.pk)
     assert f"<code>{printed(card.number)}</code>".encode() in found.content
     assert f"<td>{card.get_status_display()}</td>".encode() in found.content

@@ -137,7 +137,7 @@ def test_an_energy_site_takes_the_comune_figures_or_asks_for_them_with_the_reaso
     )
     error = error_of(response)
     assert (response.status_code, error["field"]) == (422, "degree_days")
-    assert "Mappano" in error["message"] and "2017" in error["message"]
+    assert "Mappano" in error["message"] and "18 aprile 2017" in error["message"]
     assert "APE" in error["message"]  # where to find the figure
 
     response = client.post(
