@@ -7,6 +7,7 @@ document states every limit the server enforces:
 
 - integers are 64-bit (a larger one in a path is a missing id, 404; elsewhere 422);
 - ``limit`` is 1..500 and ``offset`` ≥ 0 (``core.pagination``'s rule, now in the schema);
+- text holds no NUL character (no database column can);
 - numbers are not booleans (``false`` is not a temperature) and dates are ISO text
   (``0`` is not 1 January 1970);
 - a PATCH sets to null only fields that the resource itself can hold as null;
@@ -29,7 +30,7 @@ from annotated_types import Ge, Le, Lt
 from ninja import NinjaAPI, Schema
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
-from pydantic import BaseModel, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints, WithJsonSchema
 
 from distretto.core.pagination import MAX_LIMIT
 
@@ -90,6 +91,20 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _no_nul(value: Any) -> Any:
+    """No database column holds a NUL character (PostgreSQL refuses it in text and JSON)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("Text may not contain NUL characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
 def _object_only(value: Any) -> Any:
     if not isinstance(value, dict | BaseModel):
         raise ValueError("Input should be a JSON object")
@@ -98,6 +113,8 @@ def _object_only(value: Any) -> Any:
 
 _INT = Annotated[int, BeforeValidator(_no_bool), Ge(MIN_INT), Le(MAX_INT)]
 _FLOAT = Annotated[float, BeforeValidator(_no_bool)]
+# (a field's own pattern replaces this one)
+_TEXT = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 _DATES = {
     dt.date: Annotated[dt.date, BeforeValidator(_iso_text)],
     dt.datetime: Annotated[dt.datetime, BeforeValidator(_iso_text)],
@@ -121,6 +138,10 @@ def _tightened(annotation: Any, sealed: set[type]) -> Any:
         return _INT
     if annotation is float:
         return _FLOAT
+    if annotation is str:
+        return _TEXT
+    if annotation in (dict, list, Any) or typing.get_origin(annotation) is dict:
+        return Annotated[annotation, AfterValidator(_no_nul)]
     if annotation in _DATES:
         return _DATES[annotation]
     if _is_model(annotation):
@@ -243,12 +264,14 @@ _ISO_DATE_TEXT = WithJsonSchema({"type": "string", "format": "date"})
 def _documented_as_date(field: Any) -> None:
     """A period bound kept as text (parsed by the operation) documented as a date,
     unless the operation states its own format."""
-    if field.annotation is not str and set(typing.get_args(field.annotation)) != {str, type(None)}:
+    texts = {str, _TEXT}
+    optional = set(typing.get_args(field.annotation)) - {type(None)}
+    if field.annotation not in texts and not (len(optional) == 1 and optional <= texts):
         return
     if any(getattr(rule, "pattern", None) for rule in field.metadata):
         return
-    text = Annotated[str, _ISO_DATE_TEXT]
-    field.annotation = text if field.annotation is str else text | None
+    text = Annotated[_TEXT, _ISO_DATE_TEXT]
+    field.annotation = text if field.annotation in texts else text | None
 
 
 def seal_operation(operation: Operation, sealed: set[type]) -> None:

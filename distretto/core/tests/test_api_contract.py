@@ -96,6 +96,16 @@ def test_replaying_rejections_with_a_string_body_replays_nothing(actors, api_as)
     assert rejection.status == RejectedReading.Status.OPEN
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"name": "Lodi\u0000"}, "name"), ({"boundary": {"type": "x\u0000"}}, "boundary")],
+)
+def test_text_with_a_nul_character_is_422_naming_the_field(actors, api_as, body, field):
+    response = api_as(actors.operator).patch(f"territory/districts/{actors.district.pk}", body)
+    assert response.status_code == 422, response.content
+    assert error_of(response)["field"] == field
+
+
 def test_multipart_without_boundary_is_400_with_the_envelope(actors, api_as):
     client = api_as(actors.operator)
     response = client.client.post(
