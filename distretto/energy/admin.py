@@ -26,6 +26,13 @@ class MeterAdmin(admin.ModelAdmin):
     readonly_fields = ["last_ts", "last_value"]
 
 
+@admin.register(models.HeatEmitter)
+class HeatEmitterAdmin(admin.ModelAdmin):
+    list_display = ["unit", "description", "rated_power_w"]
+    list_filter = ["unit__site"]
+    raw_id_fields = ["unit"]
+
+
 @admin.register(models.Gateway)
 class GatewayAdmin(admin.ModelAdmin):
     list_display = ["name", "site", "serial", "last_seen_at", "active"]

@@ -13,10 +13,17 @@ split in two:
   in kWh from a unit heat meter, or in heat-cost-allocator units, where each radiator
   reading is weighted by its rating factors (reading × KQ × KC) and summed per unit.
 
-Where the sworn technical report finds differences of heat requirement above 50%
-between units, art. 9 c.5 d) lets the assembly allocate at least 70% by measured
-consumption and the rest by thousandths: the *compensation* method, with the
-voluntary share configurable (≥ 70%).
+D.Lgs. 102/2014 art. 9 c.5 d), as amended by D.Lgs. 73/2020 (in force since 29 July
+2020), also lets the assembly split the total with at least 50% by measured voluntary
+consumption and the rest by a key it chooses: heat-requirement or property
+thousandths, m² of useful area, m³ of useful volume, or the installed power of the
+unit's radiators. This is the *assembly* method: ``voluntary_share`` (≥ 0.50) by
+consumption, the fixed part (``1 - voluntary_share``) by ``fixed_key``.
+
+Before 29 July 2020 the text of art. 9 c.5 d) allowed, where the sworn technical
+report found differences of heat requirement above 50% between units, at least 70%
+by measured consumption and the rest by thousandths: the *compensation* method. It
+stays as a historical method, for periods that ended before that day only.
 
 Units without valid readings (meter missing, faulty or tampered) are estimated and
 flagged, by one of two documented methods:
@@ -35,7 +42,7 @@ counted twice (once as its estimate, once as losses).
 A unit with zero consumption pays nothing by consumption but still pays its
 involuntary share and every cost split by thousandths or per unit. If no unit at
 all consumed anything, there is no consumption to split by and the voluntary part
-goes by heat thousandths too.
+goes by the fixed part's key too (heat thousandths unless the assembly chose another).
 
 Every amount is rounded to the cent with the largest-remainder method
 (``split_cents``: each unit gets the floor of its exact share in cents, and the cents
@@ -50,6 +57,7 @@ the same statements, and scaling every reading by one factor changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,6 +67,9 @@ from typing import Literal
 
 CENT = Fraction(1, 100)
 MIN_COMPENSATION_SHARE = Fraction(7, 10)
+MIN_ASSEMBLY_SHARE = Fraction(1, 2)
+# D.Lgs. 73/2020 came into force on this day; the compensation rule ended the day before.
+AMENDMENT_IN_FORCE = dt.date(2020, 7, 29)
 
 # How a cost other than the fuel is split among units: like the fuel (involuntary part
 # by heat thousandths, voluntary part by consumption), all by consumption, by heat or
@@ -71,9 +82,20 @@ COST_KEYS: tuple[str, ...] = (
     "property_thousandths",
     "per_unit",
 )
-InvoluntaryMethod = Literal["measured", "share", "compensation"]
+InvoluntaryMethod = Literal["measured", "share", "assembly", "compensation"]
 EstimateMethod = Literal["previous_season", "average_per_thousandth"]
-INVOLUNTARY_METHODS: tuple[str, ...] = ("measured", "share", "compensation")
+INVOLUNTARY_METHODS: tuple[str, ...] = ("measured", "share", "assembly", "compensation")
+# The keys the assembly may choose for the fixed part, and the unit field each reads.
+FixedKey = Literal[
+    "heat_thousandths", "property_thousandths", "area_m2", "volume_m3", "installed_power"
+]
+FIXED_KEYS: dict[str, str] = {
+    "heat_thousandths": "millesimi_heat",
+    "property_thousandths": "millesimi_property",
+    "area_m2": "area_m2",
+    "volume_m3": "volume_m3",
+    "installed_power": "rated_power_w",
+}
 ESTIMATE_METHODS: tuple[str, ...] = ("previous_season", "average_per_thousandth")
 # The compensation method is allowed when the sworn technical report finds heat
 # requirement differences between units above this (D.Lgs. 102/2014 art. 9 c.5 d).
@@ -117,6 +139,10 @@ class UnitInput:
     name: str
     millesimi_heat: Decimal  # thousandths of heat requirement
     millesimi_property: Decimal = Decimal(0)  # thousandths of property
+    area_m2: Decimal | None = None  # useful floor area
+    volume_m3: Decimal | None = None  # useful heated volume
+    # Installed power: the sum of the rated power of the unit's radiators, in W.
+    rated_power_w: Decimal | None = None
     # Measured voluntary consumption: a heat meter's kWh, or the unit's radiators.
     heat_kwh: Decimal | None = None
     radiators: Sequence[RadiatorReading] | None = None
@@ -167,8 +193,12 @@ class AllocationInput:
     generator_heat_kwh: Decimal | None = None
     # For "compensation": the share allocated by consumption (≥ 0.70), allowed only
     # when the technical report's largest heat-requirement difference is above 50%.
+    # For "assembly": the share allocated by consumption (≥ 0.50) and the key of the rest.
     voluntary_share: Decimal | None = None
     requirement_difference: Decimal | None = None
+    fixed_key: FixedKey | None = None
+    # The last day of the period: the compensation method is for periods before 2020-07-29.
+    period_end: dt.date | None = None
     estimate_method: EstimateMethod = "average_per_thousandth"
     degree_days: Decimal | None = None
     previous_degree_days: Decimal | None = None
@@ -382,7 +412,27 @@ def involuntary_fraction(data: AllocationInput, quantity_total: Fraction, measur
                 "The unit heat meters add up to more than the generator delivered.",
             )
         return (produced - quantity_total) / produced
+    if data.involuntary_method == "assembly":
+        if data.voluntary_share is None:
+            raise AllocationInputError(
+                "voluntary_share", "Give the share allocated by consumption (at least 0.50)."
+            )
+        voluntary = Fraction(data.voluntary_share)
+        if not MIN_ASSEMBLY_SHARE <= voluntary <= 1:
+            raise AllocationInputError(
+                "voluntary_share",
+                "By D.Lgs. 102/2014 art. 9 c.5 d) as amended by D.Lgs. 73/2020 at least 50% "
+                "goes by measured voluntary consumption (voluntary_share between 0.50 and 1).",
+            )
+        return 1 - voluntary
     if data.involuntary_method == "compensation":
+        if data.period_end is None or data.period_end >= AMENDMENT_IN_FORCE:
+            raise AllocationInputError(
+                "involuntary_method",
+                "The compensation method (at least 70% by consumption) is the text of "
+                "art. 9 c.5 d) before D.Lgs. 73/2020: only for periods that ended before "
+                "29 July 2020. Use the assembly method.",
+            )
         if data.requirement_difference is None or (
             Fraction(data.requirement_difference) <= MIN_REQUIREMENT_DIFFERENCE
         ):
@@ -405,6 +455,28 @@ def involuntary_fraction(data: AllocationInput, quantity_total: Fraction, measur
     raise AllocationInputError(
         "involuntary_method", f"The method is one of {', '.join(INVOLUNTARY_METHODS)}."
     )
+
+
+def fixed_weights(data: AllocationInput) -> list[Fraction]:
+    """The weights of the fixed part: heat thousandths, or the assembly's ``fixed_key``.
+
+    Raises naming the unit field, and the units, when the key's data is missing (absent
+    or zero) for some unit.
+    """
+    if data.involuntary_method != "assembly":
+        return [Fraction(u.millesimi_heat) for u in data.units]
+    if data.fixed_key not in FIXED_KEYS:
+        raise AllocationInputError("fixed_key", f"The fixed key is one of {', '.join(FIXED_KEYS)}.")
+    attribute = FIXED_KEYS[data.fixed_key]
+    values = [getattr(unit, attribute) for unit in data.units]
+    missing = [u.name for u, v in zip(data.units, values, strict=True) if v is None or v <= 0]
+    if missing:
+        raise AllocationInputError(
+            attribute,
+            f"The fixed key {data.fixed_key} needs {attribute} for every unit; "
+            f"missing for: {', '.join(missing)}.",
+        )
+    return [Fraction(value) for value in values]
 
 
 def _estimates(
@@ -462,18 +534,21 @@ def allocate(data: AllocationInput) -> AllocationResult:
     quantities, estimate_methods = _estimates(data, measured)
     quantity_total = sum(quantities, Fraction(0))
     involuntary = involuntary_fraction(data, quantity_total, measure)
+    # The fixed part: heat thousandths (UNI 10200), or the assembly's chosen key.
+    fixed = fixed_weights(data)
 
     heat_weights = [Fraction(u.millesimi_heat) for u in data.units]
     property_weights = [Fraction(u.millesimi_property or 0) for u in data.units]
     # Nobody consumed anything: there is no consumption to split by (module doc).
-    consumption_weights = quantities if quantity_total > 0 else heat_weights
+    consumption_weights = quantities if quantity_total > 0 else fixed
 
     components: dict[str, list[Decimal]] = {}
 
     def split_as_fuel(name: str, amount: Decimal) -> None:
-        """Involuntary part by heat thousandths, voluntary part by consumption."""
+        """Fixed (involuntary) part by heat thousandths or the assembly's key, voluntary
+        part by consumption."""
         involuntary_parts, voluntary_parts = split_in_two(
-            amount, involuntary, heat_weights, consumption_weights
+            amount, involuntary, fixed, consumption_weights
         )
         components[f"{name}_involuntary"] = involuntary_parts
         components[f"{name}_voluntary"] = voluntary_parts
@@ -524,8 +599,9 @@ def _involuntary_quantity(
     data: AllocationInput, quantity_total: Fraction, involuntary: Fraction, measure: str
 ) -> Decimal | None:
     """Network losses in kWh: measured, or implied by the report's share of the total
-    (voluntary = (1 - share) × total). Unknown with allocators or compensation."""
-    if measure != KWH or data.involuntary_method == "compensation":
+    (voluntary = (1 - share) × total). Unknown with allocators, or when the split is
+    a key chosen by the assembly (or the old compensation) rather than heat lost."""
+    if measure != KWH or data.involuntary_method in ("compensation", "assembly"):
         return None
     if data.involuntary_method == "measured":
         return _decimal(Fraction(data.generator_heat_kwh) - quantity_total, 3)

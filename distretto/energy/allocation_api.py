@@ -41,6 +41,7 @@ class OptionsIn(Schema):
     involuntary_share: Decimal | None = None
     voluntary_share: Decimal | None = None
     requirement_difference: Decimal | None = None
+    fixed_key: str | None = None
     generator_heat_kwh: Decimal | None = None
     estimate_method: str = "average_per_thousandth"
     estimated_units: list[int] = []
@@ -95,6 +96,7 @@ class AllocationOut(Schema):
     measure: str
     involuntary_method: str
     involuntary_share: str
+    fixed_key: str | None
     involuntary_kwh: str | None
     estimate_method: str
     degree_days: str | None
@@ -222,6 +224,22 @@ def statements_csv(request: HttpRequest, site_id: int, run_id: int):
         raise NotFound(_("No allocation with id %(id)s.") % {"id": run_id})
     response = HttpResponse(allocation_pdf.site_csv(run), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="riparto-{run.pk}.csv"'
+    return response
+
+
+@router.get("/sites/{site_id}/allocations/{run_id}/units/{unit_id}/statement.csv")
+def unit_statement_csv(request: HttpRequest, site_id: int, run_id: int, unit_id: int):
+    """One unit's statement as a CSV row (the resident's own, or any for a manager)."""
+    run = _run(request, site_id, run_id)
+    allowed = statement_unit_ids(request.auth, run)
+    if (allowed is not None and unit_id not in allowed) or not run.results.filter(
+        unit_id=unit_id
+    ).exists():
+        raise NotFound(_("No statement of unit %(id)s in this allocation.") % {"id": unit_id})
+    response = HttpResponse(allocation_pdf.site_csv(run, {unit_id}), content_type="text/csv")
+    result = run.results.select_related("unit").get(unit_id=unit_id)
+    name = allocation_pdf.statement_filename(result).removesuffix(".pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
 

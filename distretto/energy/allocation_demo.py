@@ -6,6 +6,9 @@ share, a maintenance cost by property thousandths, the pumps' electricity like t
 fuel and the reading service per unit; one flat's allocator is declared tampered
 and estimated. The run is closed by the district's energy manager. Idempotent: a
 closed run for that season is left as it is.
+
+The complex's meters are read remotely by a wM-Bus receiver (a gateway), so its
+residents also get their monthly consumption information (``monthly.py``).
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from django.utils import timezone
 
 from distretto.energy import allocation_services, services
 from distretto.energy.allocation_models import AllocationRun
-from distretto.energy.models import Site, Unit
+from distretto.energy.models import Gateway, Site, Unit
 
 SITE_NAME = "Complesso Innovenergy — Via Mazzini"
 ENERGY_MANAGER = "energia"
 TAMPERED_FLAT = "Interno 9"
+GATEWAY_NAME = "Ricevitore wM-Bus scala A"
 COSTS = [
     {
         "name": "maintenance",
@@ -58,6 +62,7 @@ def seed() -> None:
     site = Site.objects.filter(name=SITE_NAME).first()
     if site is None:
         return
+    Gateway.objects.get_or_create(site=site, name=GATEWAY_NAME)
     start, end = last_complete_season(site, timezone.localdate())
     runs = AllocationRun.objects.filter(site=site, period_start=start, period_end=end)
     if runs.filter(status=AllocationRun.Status.CLOSED).exists():

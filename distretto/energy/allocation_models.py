@@ -28,7 +28,15 @@ class AllocationRun(models.Model):
     class InvoluntaryMethod(models.TextChoices):
         MEASURED = "measured", _("Measured (generator minus unit meters)")
         SHARE = "share", _("Share from the technical report")
-        COMPENSATION = "compensation", _("Compensation (art. 9 c.5 d)")
+        ASSEMBLY = "assembly", _("Assembly's key (D.Lgs. 73/2020)")
+        COMPENSATION = "compensation", _("Compensation, before 29 July 2020 (historical)")
+
+    class FixedKey(models.TextChoices):
+        HEAT_THOUSANDTHS = "heat_thousandths", _("heat-requirement thousandths")
+        PROPERTY_THOUSANDTHS = "property_thousandths", _("property thousandths")
+        AREA = "area_m2", _("useful floor area (m²)")
+        VOLUME = "volume_m3", _("useful heated volume (m³)")
+        INSTALLED_POWER = "installed_power", _("installed radiator power")
 
     class EstimateMethod(models.TextChoices):
         PREVIOUS_SEASON = "previous_season", _("Previous season corrected by degree days")
@@ -50,6 +58,10 @@ class AllocationRun(models.Model):
         _("involuntary consumption"), max_length=12, choices=InvoluntaryMethod.choices
     )
     involuntary_share = models.DecimalField(_("involuntary share"), max_digits=7, decimal_places=6)
+    # The assembly method's key for the fixed part (empty: heat thousandths).
+    fixed_key = models.CharField(
+        _("key of the fixed part"), max_length=24, choices=FixedKey.choices, blank=True
+    )
     involuntary_kwh = models.DecimalField(
         _("involuntary heat (kWh)"), max_digits=14, decimal_places=3, null=True, blank=True
     )

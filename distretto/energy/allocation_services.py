@@ -28,9 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distretto.core.errors import Conflict, Invalid
-from distretto.energy import allocation
+from distretto.energy import allocation, allocation_law
 from distretto.energy.allocation_models import AllocationCost, AllocationRun, UnitAllocation
-from distretto.energy.models import Meter, Site, Unit
+from distretto.energy.models import HeatEmitter, Meter, Site, Unit
 from distretto.energy.services import (
     QUANTUM,
     as_local_datetime,
@@ -46,6 +46,7 @@ OPTION_NAMES = (
     "involuntary_share",
     "voluntary_share",
     "requirement_difference",
+    "fixed_key",
     "generator_heat_kwh",
     "estimate_method",
     "estimated_units",
@@ -79,6 +80,7 @@ class _AllocationMeter:
     external_id: str
     kq: Decimal
     kc: Decimal
+    rated_power_w: Decimal | None
 
 
 def _allocation_meters(
@@ -94,7 +96,9 @@ def _allocation_meters(
     )
     if kind == Meter.Kind.HEAT:
         query = query.filter(role=Meter.Role.CONSUMPTION)
-    rows = query.order_by("pk").values_list("pk", "unit_id", "external_id", "kq", "kc")
+    rows = query.order_by("pk").values_list(
+        "pk", "unit_id", "external_id", "kq", "kc", "rated_power_w"
+    )
     return [_AllocationMeter(*row) for row in rows]
 
 
@@ -189,6 +193,23 @@ def _quantities(
     return per_unit
 
 
+def installed_power(site: Site, start: dt.date, after: dt.date) -> dict[int, Decimal | None]:
+    """Per unit: the rated power of its radiators in W (allocators in service during
+    [start, after) and heat emitters without allocators), None when an allocator has
+    no rated power or the unit has neither."""
+    ratings: dict[int, list[Decimal | None]] = defaultdict(list)
+    for meter in _allocation_meters(site, Meter.Kind.HCA, start, after):
+        ratings[meter.unit_id].append(meter.rated_power_w)
+    for unit_id, rated in HeatEmitter.objects.filter(unit__site=site).values_list(
+        "unit_id", "rated_power_w"
+    ):
+        ratings[unit_id].append(rated)
+    return {
+        unit_id: None if None in rated else sum(rated, Decimal(0))
+        for unit_id, rated in ratings.items()
+    }
+
+
 def _unit_quantity(entry: dict | None, measure: str) -> Decimal | None:
     """A unit's voluntary quantity from its readings (K-weighted for allocators)."""
     if not entry or not entry["valid"] or not entry["readings"]:
@@ -277,6 +298,7 @@ def gather_inputs(
             unit_id: _unit_quantity(entry, measure) for unit_id, entry in last_season.items()
         }
     estimated_units = {int(pk) for pk in options.get("estimated_units") or ()}
+    power = installed_power(site, period_start, after)
 
     units = []
     for unit in Unit.objects.filter(site=site).order_by("name", "pk"):
@@ -288,6 +310,9 @@ def gather_inputs(
                 "name": unit.name,
                 "millesimi_heat": str(unit.millesimi_heat),
                 "millesimi_property": str(unit.millesimi_property),
+                "area_m2": str(unit.area_m2),
+                "volume_m3": _text(unit.volume_m3),
+                "rated_power_w": _text(power.get(unit.pk)),
                 "readings": entry["readings"] if entry else [],
                 "valid": bool(entry and entry["valid"] and entry["readings"])
                 and unit.pk not in estimated_units,
@@ -330,6 +355,7 @@ def gather_inputs(
         "involuntary_share": _text(_decimal(options.get("involuntary_share"))),
         "voluntary_share": _text(_decimal(options.get("voluntary_share"))),
         "requirement_difference": _text(_decimal(options.get("requirement_difference"))),
+        "fixed_key": options.get("fixed_key"),
         "generator_heat_kwh": _text(generator),
         "estimate_method": options.get("estimate_method", "average_per_thousandth"),
         "degree_days": _text(degree_days),
@@ -371,6 +397,10 @@ def allocation_input(snapshot: dict) -> allocation.AllocationInput:
                 name=unit["name"],
                 millesimi_heat=Decimal(unit["millesimi_heat"]),
                 millesimi_property=Decimal(unit["millesimi_property"]),
+                # Older snapshots have no area, volume or power: the keys are then missing.
+                area_m2=_decimal(unit.get("area_m2")),
+                volume_m3=_decimal(unit.get("volume_m3")),
+                rated_power_w=_decimal(unit.get("rated_power_w")),
                 readings_valid=unit["valid"],
                 previous_quantity=_decimal(unit["previous_quantity"]),
                 previous_total=_decimal(unit["previous_total"]),
@@ -389,6 +419,8 @@ def allocation_input(snapshot: dict) -> allocation.AllocationInput:
         generator_heat_kwh=_decimal(snapshot["generator_heat_kwh"]),
         voluntary_share=_decimal(snapshot["voluntary_share"]),
         requirement_difference=_decimal(snapshot["requirement_difference"]),
+        fixed_key=snapshot.get("fixed_key"),
+        period_end=dt.date.fromisoformat(snapshot["period"]["end"]),
         estimate_method=snapshot["estimate_method"],
         degree_days=_decimal(snapshot["degree_days"]),
         previous_degree_days=_decimal(snapshot["previous_degree_days"]),
@@ -456,6 +488,9 @@ def store_run(
         measure=snapshot["measure"],
         involuntary_method=snapshot["involuntary_method"],
         involuntary_share=result.involuntary_share,
+        fixed_key=(snapshot.get("fixed_key") or "")
+        if snapshot["involuntary_method"] == "assembly"
+        else "",
         involuntary_kwh=result.involuntary_quantity,
         estimate_method=snapshot["estimate_method"],
         fuel_cost=Decimal(snapshot["fuel_cost"]),
@@ -531,11 +566,16 @@ def component_labels(run: AllocationRun) -> list[tuple[str, str]]:
     for cost in run.costs.all():
         title = cost.label or (_("Fuel") if cost.name == "fuel" else cost.name)
         if cost.key in ("fuel", "as_fuel"):
+            fixed = _("%(cost)s, fixed part by %(key)s") % {
+                "cost": title,
+                "key": allocation_law.key_label(run.fixed_key),
+            }
+            labels.append((f"{cost.name}_involuntary", fixed))
             labels.append(
-                (f"{cost.name}_involuntary", _("%(cost)s, involuntary part") % {"cost": title})
-            )
-            labels.append(
-                (f"{cost.name}_voluntary", _("%(cost)s, voluntary part") % {"cost": title})
+                (
+                    f"{cost.name}_voluntary",
+                    _("%(cost)s, consumption part (measured)") % {"cost": title},
+                )
             )
         else:
             labels.append((cost.name, title))
@@ -590,6 +630,7 @@ def run_answer(run: AllocationRun, unit_ids: set[int] | None = None) -> dict:
         "measure": run.measure,
         "involuntary_method": run.involuntary_method,
         "involuntary_share": str(run.involuntary_share),
+        "fixed_key": run.fixed_key or None,
         "involuntary_kwh": _text(run.involuntary_kwh),
         "estimate_method": run.estimate_method,
         "degree_days": _text(run.degree_days),

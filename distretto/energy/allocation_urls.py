@@ -12,6 +12,12 @@ urlpatterns = [
         allocation_views.allocation_unit,
         name="allocation_unit",
     ),
+    path("units/<int:unit_id>/monthly/", allocation_views.unit_monthly, name="unit_monthly"),
+    path(
+        "units/<int:unit_id>/monthly/<str:month>.pdf",
+        allocation_views.unit_monthly_pdf,
+        name="unit_monthly_pdf",
+    ),
     path(
         "sites/<int:site_id>/allocations/new/",
         allocation_views.allocation_new,

@@ -11,12 +11,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distretto.accounts.scoping import principal_for_user
 from distretto.core.errors import DomainError, Invalid
-from distretto.energy import allocation_pdf, allocation_services
-from distretto.energy.access import managed_sites
+from distretto.energy import (
+    allocation_law,
+    allocation_pdf,
+    allocation_services,
+    monthly,
+    monthly_pdf,
+    statement,
+)
+from distretto.energy.access import managed_sites, units_for
 from distretto.energy.allocation_access import runs_for, statement_unit_ids
 from distretto.energy.allocation_models import AllocationCost, AllocationRun, UnitAllocation
 from distretto.energy.services import season_of
@@ -101,6 +109,8 @@ def allocation_new(request: HttpRequest, site_id: int) -> HttpResponse:
             }
             if request.POST.get("measure"):
                 options["measure"] = request.POST["measure"]
+            if request.POST.get("fixed_key"):
+                options["fixed_key"] = request.POST["fixed_key"]
             for name in ("involuntary_share", "voluntary_share", "requirement_difference"):
                 if (value := _decimal_field(request, name)) is not None:
                     options[name] = value
@@ -143,6 +153,7 @@ def allocation_new(request: HttpRequest, site_id: int) -> HttpResponse:
             "values": values,
             "error": error,
             "methods": AllocationRun.InvoluntaryMethod.choices,
+            "fixed_keys": AllocationRun.FixedKey.choices,
             "estimates": AllocationRun.EstimateMethod.choices,
             "keys": [c for c in AllocationCost.Key.choices if c[0] != "fuel"],
             "measures": AllocationRun.Measure.choices,
@@ -182,8 +193,12 @@ def allocation_summary(request: HttpRequest, run_id: int) -> HttpResponse:
             "labels": labels,
             "rows": rows,
             "totals": [answer["totals"]["components"].get(name, "0.00") for name, _l in labels],
-            "measure": allocation_pdf.measure_label(run),
+            "measure": statement.measure_label(run),
             "involuntary_percent": run.involuntary_share * 100,
+            "method": allocation_law.method_name(
+                run.involuntary_method, run.involuntary_share, run.fixed_key
+            ),
+            "legal_basis": allocation_law.legal_basis(run.involuntary_method),
             "corrections": run.corrections.order_by("-created_at"),
         },
     )
@@ -202,16 +217,70 @@ def allocation_unit(request: HttpRequest, run_id: int, unit_id: int) -> HttpResp
         for name, label in allocation_services.component_labels(run)
     ]
     change = None if result.previous_total is None else result.total - result.previous_total
+    facts = statement.statement_facts(run, result)
     return render(
         request,
         "energy/allocation_unit.html",
         {
+            "facts": facts,
+            "chart": statement.comparison_svg(facts.comparison, _("Your consumption compared")),
             "run": run,
             "result": result,
             "components": components,
             "change": change,
             "reading": allocation_pdf.estimate_text(result),
-            "measure": allocation_pdf.measure_label(run),
+            "measure": statement.measure_label(run),
             "is_manager": allowed is None,
         },
     )
+
+
+def _monthly_unit(request: HttpRequest, unit_id: int):
+    unit = get_object_or_404(
+        units_for(principal_for_user(request.user)).select_related("site"), pk=unit_id
+    )
+    if not monthly.is_read_remotely(unit.site):
+        raise Http404(_("This site's meters are not read remotely: no monthly figures."))
+    return unit
+
+
+@login_required
+def unit_monthly(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit's consumption month by month, with the comparisons of the statement."""
+    unit = _monthly_unit(request, unit_id)
+    this_month = monthly.month_start(timezone.localdate())
+    month = this_month
+    if request.GET.get("month"):
+        month = monthly.parse_month(request.GET["month"])
+        if month is None or month > this_month:
+            raise Http404(_("Choose a month, up to this one."))
+    info = monthly.monthly_information(unit, month)
+    return render(
+        request,
+        "energy/unit_monthly.html",
+        {
+            "unit": unit,
+            "info": info,
+            "month_value": f"{month:%Y-%m}",
+            "max_month": f"{this_month:%Y-%m}",
+            "chart": statement.comparison_svg(
+                info.current.comparison, _("Your consumption compared")
+            ),
+            "facts": {
+                "whom_to_ask": allocation_law.whom_to_ask(),
+                "billing_basis": allocation_law.billing_information_basis(),
+            },
+        },
+    )
+
+
+@login_required
+def unit_monthly_pdf(request: HttpRequest, unit_id: int, month: str) -> HttpResponse:
+    unit = _monthly_unit(request, unit_id)
+    first = monthly.parse_month(month)
+    if first is None:
+        raise Http404
+    body = monthly_pdf.monthly_pdf(monthly.monthly_information(unit, first))
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="consumi-{unit.pk}-{month}.pdf"'
+    return response

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distretto.accounts.models import Membership, Role
-from distretto.energy import services
+from distretto.energy import explain, services
 from distretto.energy.models import (
     Anomaly,
     DailyRollup,
@@ -346,7 +346,7 @@ def notify_managers(site: Site, anomalies: list[Anomaly]) -> int:
     if not recipients:
         return 0
     lines = [
-        f"- {a.get_rule_display()} ({a.get_severity_display()}): {_subject_name(a)}"
+        f"- {explain.rule_name(a)} ({a.get_severity_display()}): {explain.explain_text(a)}"
         for a in anomalies
     ]
     send_mail(
@@ -358,16 +358,6 @@ def notify_managers(site: Site, anomalies: list[Anomaly]) -> int:
     )
     Anomaly.objects.filter(pk__in=[a.pk for a in anomalies]).update(notified_at=timezone.now())
     return len(recipients)
-
-
-def _subject_name(anomaly: Anomaly) -> str:
-    if anomaly.meter_id:
-        return str(anomaly.meter)
-    if anomaly.unit_id:
-        return anomaly.unit.name
-    if anomaly.gateway_id:
-        return anomaly.gateway.name
-    return anomaly.site.name
 
 
 def acknowledge(anomaly: Anomaly, *, by) -> Anomaly:

@@ -102,6 +102,15 @@ class Unit(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
         default=Decimal("0"),
     )
+    # Useful heated volume, one of the keys the assembly may choose (D.Lgs. 73/2020).
+    volume_m3 = models.DecimalField(
+        _("heated volume (m³)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        null=True,
+        blank=True,
+    )
     # Millesimi: thousandths of heat requirement (fabbisogno) and of property.
     millesimi_heat = models.DecimalField(
         _("heat-requirement thousandths"),
@@ -213,6 +222,16 @@ class Meter(models.Model):
     kc = models.DecimalField(
         _("KC (coupling)"), max_digits=10, decimal_places=4, default=Decimal("1")
     )
+    # Heat cost allocators: rated power of the radiator it sits on (UNI EN 442), in W;
+    # the unit's installed power is one of the keys the assembly may choose.
+    rated_power_w = models.DecimalField(
+        _("radiator rated power (W)"),
+        max_digits=9,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0"))],
+        null=True,
+        blank=True,
+    )
     # Fuel meters in Sm³: lower calorific value, kWh per Sm³ (natural gas ≈ 9.59).
     calorific_value = models.DecimalField(
         _("calorific value (kWh/Sm³)"),
@@ -271,6 +290,28 @@ class Meter(models.Model):
     @property
     def is_generator(self) -> bool:
         return self.role == self.Role.GENERATOR
+
+
+class HeatEmitter(models.Model):
+    """A radiator (or other heat emitter) of a unit with no allocator on it, kept for
+    the unit's installed power (a unit measured by a heat meter, for instance)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="heat_emitters")
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    rated_power_w = models.DecimalField(
+        _("rated power (W)"),
+        max_digits=9,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    class Meta:
+        ordering = ["unit", "pk"]
+        verbose_name = _("heat emitter")
+        verbose_name_plural = _("heat emitters")
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.description or self.pk} ({self.rated_power_w} W)"
 
 
 class Reading(models.Model):
@@ -508,6 +549,27 @@ class Anomaly(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+
+class MonthlyNotice(models.Model):
+    """A month's consumption information e-mailed to a unit's resident: at most one
+    per unit and month, so that the periodic job can run again without repeating it."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="monthly_notices")
+    month = models.DateField(_("month"))  # its first day
+    recipient = models.EmailField(_("recipient"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "unit"]
+        verbose_name = _("monthly consumption notice")
+        verbose_name_plural = _("monthly consumption notices")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="energy_monthly_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m} → {self.recipient}"
 
 
 from distretto.energy.allocation_models import AllocationCost, AllocationRun, UnitAllocation  # noqa: E402,F401

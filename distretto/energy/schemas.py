@@ -64,6 +64,7 @@ class UnitIn(Schema):
     area_m2: Decimal = Field(ge=0)
     millesimi_heat: Decimal = Field(ge=0, le=1000)
     millesimi_property: Decimal = Field(Decimal("0"), ge=0, le=1000)
+    volume_m3: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     occupant: int | None = None
 
 
@@ -72,6 +73,7 @@ class UnitPatch(Schema):
     area_m2: Decimal | None = Field(None, ge=0)
     millesimi_heat: Decimal | None = Field(None, ge=0, le=1000)
     millesimi_property: Decimal | None = Field(None, ge=0, le=1000)
+    volume_m3: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     declared_empty: bool | None = None
     empty_since: date | None = None
 
@@ -84,6 +86,7 @@ class UnitOut(Schema):
     area_m2: Decimal
     millesimi_heat: Decimal
     millesimi_property: Decimal
+    volume_m3: Decimal | None
     occupant: int | None = Field(None, alias="occupant_id")
     declared_empty: bool
     empty_since: date | None
@@ -101,6 +104,7 @@ class MeterIn(Schema):
     kq: Decimal | None = Field(None, gt=0)
     kc: Decimal | None = Field(None, gt=0)
     calorific_value: Decimal | None = Field(None, gt=0)
+    rated_power_w: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=1)
     initial_value: float | None = Field(None, ge=0)
     expected_interval_minutes: int = Field(60, ge=1)
     replaces: int | None = Field(None, description="id of the meter this one replaces")
@@ -112,6 +116,7 @@ class MeterPatch(Schema):
     description: str | None = None
     kq: Decimal | None = Field(None, gt=0)
     kc: Decimal | None = Field(None, gt=0)
+    rated_power_w: Decimal | None = Field(None, ge=0, max_digits=9, decimal_places=1)
     expected_interval_minutes: int | None = Field(None, ge=1)
 
 
@@ -127,6 +132,7 @@ class MeterOut(Schema):
     unit_of_measure: str
     kq: Decimal
     kc: Decimal
+    rated_power_w: Decimal | None
     replaced_by: int | None = Field(None, alias="replaced_by_id")
     last_ts: datetime | None
     last_value: float | None

@@ -35,7 +35,7 @@ from pydantic import ValidationError as SchemaValidationError
 
 from distretto.accounts.scoping import principal_for_user
 from distretto.core.errors import DomainError
-from distretto.energy import anomalies, ingestion, registry, services
+from distretto.energy import anomalies, display, ingestion, monthly, registry, services
 from distretto.energy.access import (
     anomalies_for,
     managed_sites,
@@ -175,6 +175,14 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
         .filter(site=site, ended_at__isnull=True)
         .select_related("unit", "meter", "gateway")
     )
+    peak = charts["load_profile"]["peak"]
+    drawn = {
+        "granularity": period["granularity"],
+        "consumption": display.consumption_charts(charts["consumption"], by="site"),
+        "ranking": display.ranking_charts(charts["ranking"]),
+        "degree_days": charts["degree_days"],
+        "load_profile": charts["load_profile"],
+    }
     return render(
         request,
         "energy/site.html",
@@ -182,9 +190,12 @@ def site_dashboard(request: HttpRequest, site_id: int) -> HttpResponse:
             "site": site,
             "period": period,
             "charts": charts,
+            "drawn": drawn,
+            "words": display.chart_words(period["granularity"]),
+            "peak": peak and {"kw": peak["kw"], "at": dt.datetime.fromisoformat(peak["at"])},
             "anomalies": open_anomalies,
             "open_rejections": site.rejections.filter(status="open").count(),
-            "units": site.units.order_by("name"),
+            "units": display.naturally(site.units.all(), key=lambda unit: unit.name),
             "site_meters": site.meters.filter(unit__isnull=True).order_by("kind"),
         },
     )
@@ -269,16 +280,27 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
         ]
         return _csv(f"unit-{unit.pk}.csv", ["meter", "kind", "unit", "period", "value"], rows)
     comparison = services.unit_comparison(unit, min(period["end"], timezone.localdate()))
+    meters = list(unit.meters.order_by("kind", "external_id"))
+    for meter in meters:
+        meter.decimals = display.meter_decimals(meter)
     return render(
         request,
         "energy/unit.html",
         {
             "unit": unit,
             "period": period,
-            "series": series,
             "comparison": comparison,
-            "meters": unit.meters.order_by("kind", "external_id"),
+            "season_start": dt.date.fromisoformat(comparison["season"]["from"]),
+            "drawn": {
+                "granularity": period["granularity"],
+                "consumption": display.consumption_charts(series, by="meter"),
+                "comparison": comparison,
+                "measure": display.comparison_unit(meters),
+            },
+            "words": display.chart_words(period["granularity"]),
+            "meters": meters,
             "is_manager": managed_sites(principal).filter(pk=unit.site_id).exists(),
+            "monthly_information": monthly.is_read_remotely(unit.site),
         },
     )
 
@@ -302,19 +324,21 @@ def meter_page(request: HttpRequest, meter_id: int) -> HttpResponse:
         return _csv(f"meter-{meter.external_id}.csv", ["ts", "value", "consumption"], rows)
     # The latest readings of the period, oldest first for the chart.
     shown = list(readings.reverse()[:METER_CHART_READINGS])[::-1]
+    decimals = display.meter_decimals(meter)
     return render(
         request,
         "energy/meter.html",
         {
             "meter": meter,
             "period": period,
+            "decimals": decimals,
             "readings": shown[::-1][:METER_TABLE_READINGS],
             "chart": {
-                "labels": [
-                    r.ts.astimezone(services.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") for r in shown
-                ],
-                "values": [r.value for r in shown],
+                "labels": [r.ts.astimezone(services.LOCAL_TZ).isoformat() for r in shown],
+                "values": [round(r.value, decimals) for r in shown],
+                "unit": display.unit_symbol(meter.unit_of_measure),
             },
+            "words": display.chart_words(),
             "total": readings.count(),
         },
     )
@@ -567,8 +591,13 @@ def registry_page(request: HttpRequest, site_id: int) -> HttpResponse:
         "energy/registry.html",
         {
             "site": site,
-            "units": site.units.select_related("occupant").order_by("name"),
-            "meters": site.meters.select_related("unit").order_by("unit__name", "kind"),
+            "units": display.naturally(
+                site.units.select_related("occupant"), key=lambda unit: unit.name
+            ),
+            "meters": display.naturally(
+                site.meters.select_related("unit").order_by("kind", "external_id"),
+                key=lambda meter: meter.unit.name if meter.unit else "",
+            ),
             "unit_form": unit_form,
             "meter_form": meter_form,
         },

@@ -1,6 +1,12 @@
-// CSV upload with progress: the server answers one JSON line per batch stored.
-function energyUpload(rowsLabel, acceptedLabel, duplicatesLabel, rejectedLabel) {
+// CSV upload with progress: the server answers one JSON line per batch stored. The
+// words of the progress line come from the form's data-* attributes (page language).
+(() => {
   const form = document.getElementById("upload-form");
+  if (!form) return;
+  const rowsLabel = form.dataset.rows;
+  const acceptedLabel = form.dataset.accepted;
+  const duplicatesLabel = form.dataset.duplicates;
+  const rejectedLabel = form.dataset.rejected;
   const bar = document.getElementById("upload-progress");
   const status = document.getElementById("upload-status");
   form.addEventListener("submit", async (event) => {
@@ -29,4 +35,4 @@ function energyUpload(rowsLabel, acceptedLabel, duplicatesLabel, rejectedLabel) 
       }
     }
   });
-}
+})();

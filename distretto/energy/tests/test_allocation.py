@@ -1,6 +1,7 @@
 """UNI 10200 allocation as a pure function: worked examples with their arithmetic,
 invariants checked with hypothesis, and every input error named."""
 
+import datetime as dt
 from decimal import Decimal as D
 from fractions import Fraction
 from math import ceil, floor
@@ -19,6 +20,9 @@ from distretto.energy.allocation import (
     split_cents,
     split_in_two,
 )
+
+# A season that ended before D.Lgs. 73/2020 came into force: compensation allowed.
+BEFORE_73_2020 = dt.date(2020, 4, 15)
 
 
 def three_flats(a="6000", b="3000", c="1000") -> list[UnitInput]:
@@ -108,6 +112,7 @@ class TestWorkedExamples:
                 involuntary_method="compensation",
                 voluntary_share=D("0.70"),
                 requirement_difference=D("0.62"),  # the sworn report: 62% > 50%
+                period_end=BEFORE_73_2020,
             )
         )
         assert [s.voluntary_quantity for s in result.statements] == [
@@ -316,6 +321,7 @@ class TestInputErrors:
                     "involuntary_method": "compensation",
                     "voluntary_share": D("0.6"),
                     "requirement_difference": D("0.55"),
+                    "period_end": BEFORE_73_2020,
                 },
                 "voluntary_share",
             ),
@@ -375,11 +381,16 @@ class TestInputErrors:
                     "involuntary_method": "compensation",
                     "voluntary_share": D("0.8"),
                     "requirement_difference": D("0.4"),
+                    "period_end": BEFORE_73_2020,
                 },
                 "requirement_difference",
             ),
             (
-                {"involuntary_method": "compensation", "voluntary_share": D("0.8")},
+                {
+                    "involuntary_method": "compensation",
+                    "voluntary_share": D("0.8"),
+                    "period_end": BEFORE_73_2020,
+                },
                 "requirement_difference",
             ),
             (
@@ -462,11 +473,18 @@ def method_options(method: str, kwh: list[int]) -> dict:
             "involuntary_method": "compensation",
             "voluntary_share": D("0.75"),
             "requirement_difference": D("0.6"),
+            "period_end": BEFORE_73_2020,
+        }
+    if method == "assembly":
+        return {
+            "involuntary_method": "assembly",
+            "voluntary_share": D("0.55"),
+            "fixed_key": "heat_thousandths",
         }
     return {"involuntary_share": D("0.2")}
 
 
-methods = st.sampled_from(["share", "measured", "compensation"])
+methods = st.sampled_from(["share", "measured", "assembly", "compensation"])
 
 
 class TestProperties:

@@ -80,6 +80,27 @@ def test_the_form_computes_a_new_run(tigli, flats, actors):  # noqa: F811
     assert run.costs.get(name="cost_1").label == "Manutenzione"
 
 
+def test_the_form_computes_the_assembly_method(tigli, flats, actors):  # noqa: F811
+    tigli.units.update(area_m2=100)
+    response = signed_in(actors.manager).post(
+        reverse("energy:allocation_new", args=[tigli.pk]),
+        {
+            "period_start": "2025-10-15",
+            "period_end": "2026-04-15",
+            "fuel_cost": "3000",
+            "involuntary_method": "assembly",
+            "voluntary_share": "0,5",
+            "fixed_key": "area_m2",
+            "estimate_method": "average_per_thousandth",
+        },
+    )
+    assert response.status_code == 302
+    run = AllocationRun.objects.get()
+    assert run.involuntary_method == "assembly" and run.fixed_key == "area_m2"
+    # Half of 3,000.00 € in three equal areas: 500.00 each as the fixed part.
+    assert {r.components["fuel_involuntary"] for r in run.results.all()} == {"500.00"}
+
+
 def test_the_form_shows_what_is_missing(tigli, flats, actors):  # noqa: F811
     response = signed_in(actors.manager).post(
         reverse("energy:allocation_new", args=[tigli.pk]),

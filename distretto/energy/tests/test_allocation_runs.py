@@ -32,10 +32,12 @@ from distretto.testing import ApiClient, error_of
 
 SEASON = {"period_start": "2025-10-15", "period_end": "2026-04-15"}
 MID_SEASON = dt.datetime(2026, 1, 10, 12, tzinfo=dt.UTC)
+# The assembly's split (D.Lgs. 73/2020): 70% by consumption, 30% by heat thousandths,
+# the same figures as the old compensation rule of the pure worked example.
 COMPENSATION = {
-    "involuntary_method": "compensation",
+    "involuntary_method": "assembly",
     "voluntary_share": "0.70",
-    "requirement_difference": "0.62",
+    "fixed_key": "heat_thousandths",
 }
 
 
@@ -322,7 +324,7 @@ class TestInputErrors:
             ({"fuel_cost": "1.001"}, "fuel_cost"),
             ({"period_end": "2025-10-01"}, "period_end"),
             ({"options": {"involuntary_method": "share"}}, "involuntary_share"),
-            ({"options": {**COMPENSATION, "voluntary_share": "0.6"}}, "voluntary_share"),
+            ({"options": {**COMPENSATION, "voluntary_share": "0.4"}}, "voluntary_share"),
             ({"options": {"involuntary_method": "measured"}}, "generator_heat_kwh"),
             ({"options": {"measure": "guesswork"}}, "measure"),
             ({"options": {**COMPENSATION, "estimated_units": [999999]}}, "options.estimated_units"),

@@ -128,7 +128,7 @@ def test_dashboard_charts_and_csv_upload_with_progress(page, actors, site, hca, 
 
     browser_login(page, actors.energy_manager.username, PASSWORD)
     page.goto(f"{page.base_url}/energy/sites/{site.pk}/")
-    assert page.locator("#consumption-chart").is_visible()
+    assert page.locator("#degree-day-chart").is_visible()
     upload = tmp_path / "letture.csv"
     upload.write_text(
         "meter,ts,value\n"
