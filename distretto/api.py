@@ -9,7 +9,7 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.http.multipartparser import MultiPartParserError
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -18,6 +18,7 @@ from distretto.accounts.api import router as accounts_router
 from distretto.accounts.auth import api_auth
 from distretto.catalog.api import router as catalog_router
 from distretto.checkins.api import router as checkins_router
+from distretto.core.contract import ContractAPI
 from distretto.core.errors import DomainError, InternalError, RateLimited, Unauthenticated
 from distretto.energy.api import router as energy_router
 from distretto.loyalty.api import router as loyalty_router
@@ -29,7 +30,7 @@ from distretto.territory.api import router as territory_router
 
 log = logging.getLogger("distretto.api")
 
-api = NinjaAPI(
+api = ContractAPI(
     title="Distretto API",
     version="1",
     description=(
@@ -64,6 +65,8 @@ def error_response(
     )
 
 
+# An id no row can have (a 64-bit integer overflows) is a missing id like any other.
+_OUT_OF_RANGE = {"less_than_equal", "greater_than_equal"}
 _LOCATION_WORDS = {"body", "query", "path", "header", "cookie", "form", "file", "payload"}
 
 
@@ -84,7 +87,10 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    field = _field_of(list(first.get("loc", [])))
+    location = list(first.get("loc", []))
+    field = _field_of(location)
+    if location[:1] == ["path"] and first.get("type") in _OUT_OF_RANGE:
+        return on_not_found(request, Http404())
     message = first.get("msg", "Invalid input.")
     if first.get("type") == "json_invalid":
         return error_response(request, 400, "malformed_json", "The body is not valid JSON.")
@@ -131,6 +137,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message == "Cannot parse request body":
         code, message = "malformed_json", "The body is not valid JSON."
     return error_response(request, exc.status_code, code, message)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return error_response(
+        request, 400, "malformed_multipart", f"The multipart body cannot be read: {exc}"
+    )
 
 
 @api.exception_handler(Exception)

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from distretto.accounts.models import ApiToken, Membership, Role
 from distretto.core.errors import Forbidden, NotFound
@@ -170,9 +171,9 @@ def get_in_scope(queryset: QuerySet, pk: object, what: str = "object") -> Model:
 
 def require_write(principal: Principal) -> None:
     if principal.read_only:
-        raise Forbidden("This token is read-only.", code="read_only_token")
+        raise Forbidden(_("This token is read-only."), code="read_only_token")
 
 
 def require_role(principal: Principal, *roles: str) -> None:
     if not principal.has_role(*roles):
-        raise Forbidden("Your role may not do this.", code="role_forbidden")
+        raise Forbidden(_("Your role may not do this."), code="role_forbidden")

@@ -16,9 +16,6 @@ from distretto.accounts.scoping import get_in_scope, require_write
 from distretto.catalog import access, i18n, images, importing, present, services
 from distretto.catalog.models import Product, VenueService
 from distretto.catalog.schemas import (
-    DeliveryIn,
-    DeliveryOut,
-    DeliveryPage,
     ImportOut,
     ProductFilters,
     ProductIn,
@@ -26,6 +23,9 @@ from distretto.catalog.schemas import (
     ProductPage,
     ProductPatch,
     ServiceTypePage,
+    VenueDeliveryIn,
+    VenueDeliveryOut,
+    VenueDeliveryPage,
     VenueFilters,
     VenueOut,
     VenuePage,
@@ -247,15 +247,15 @@ def _delivery_out(delivery) -> dict:
     }
 
 
-@router.get("/venues/{venue_id}/deliveries", response=DeliveryPage)
+@router.get("/venues/{venue_id}/deliveries", response=VenueDeliveryPage)
 def list_deliveries(request: HttpRequest, venue_id: int, limit: int = 50, offset: int = 0):
     venue = get_in_scope(access.editable_venues(request.auth), venue_id, "venue")
     queryset = services.deliveries(type(venue).objects.filter(pk=venue.pk))
     return _page(paginate(queryset, limit, offset), _delivery_out)
 
 
-@router.post("/venues/{venue_id}/deliveries", response={201: DeliveryOut})
-def record_delivery(request: HttpRequest, venue_id: int, payload: DeliveryIn):
+@router.post("/venues/{venue_id}/deliveries", response={201: VenueDeliveryOut})
+def record_delivery(request: HttpRequest, venue_id: int, payload: VenueDeliveryIn):
     venue = _editable(request, venue_id)
     delivery = services.record_delivery(
         venue=venue,

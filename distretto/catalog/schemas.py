@@ -12,7 +12,12 @@ from datetime import date, datetime
 from ninja import Schema
 from pydantic import Field
 
+from distretto.catalog.models import Product
+from distretto.core.contract import one_of
 from distretto.core.pagination import page_of
+
+ProductCategory = one_of(Product.Category.values)
+Designation = one_of(Product.Designation.values)
 
 Month = Field(None, ge=1, le=12)
 
@@ -63,8 +68,8 @@ ProductPage = page_of(ProductOut)
 
 
 class ProductFilters(Schema):
-    category: str | None = None
-    designation: str | None = None
+    category: ProductCategory | None = None
+    designation: Designation | None = None
     region: str | None = None
     comune: str | None = None
     venue: int | None = None
@@ -79,8 +84,8 @@ class ProductIn(Schema):
     name_en: str = Field("", max_length=160)
     name_fr: str = Field("", max_length=160)
     name_de: str = Field("", max_length=160)
-    category: str
-    designation: str
+    category: ProductCategory
+    designation: Designation
     region: str = Field(min_length=1, max_length=60)
     origin: str = Field("", max_length=200)
     source: str = Field("", max_length=300)
@@ -102,8 +107,8 @@ class ProductPatch(Schema):
     name_en: str | None = Field(None, max_length=160)
     name_fr: str | None = Field(None, max_length=160)
     name_de: str | None = Field(None, max_length=160)
-    category: str | None = None
-    designation: str | None = None
+    category: ProductCategory | None = None
+    designation: Designation | None = None
     region: str | None = Field(None, min_length=1, max_length=60)
     origin: str | None = Field(None, max_length=200)
     source: str | None = Field(None, max_length=300)
@@ -163,10 +168,10 @@ class VenueFilters(Schema):
     comune: str | None = None
     service_type: str | None = None
     category: str | None = None
-    designation: str | None = None
+    designation: Designation | None = None
     q: str | None = Field(None, max_length=100)
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
     radius: float = 50
     lang: str | None = None
     limit: int = 50
@@ -222,14 +227,14 @@ class VenueProductsIn(Schema):
     products: list[int]
 
 
-class DeliveryIn(Schema):
+class VenueDeliveryIn(Schema):
     service_type: str
     date: date
-    count: int
-    people: int | None = None
+    count: int = Field(ge=1)
+    people: int | None = Field(None, ge=0)
 
 
-class DeliveryOut(Schema):
+class VenueDeliveryOut(Schema):
     id: int
     venue: int
     service_type: str
@@ -239,7 +244,7 @@ class DeliveryOut(Schema):
     created_at: datetime
 
 
-DeliveryPage = page_of(DeliveryOut)
+VenueDeliveryPage = page_of(VenueDeliveryOut)
 
 
 class ImportRowError(Schema):

@@ -9,7 +9,7 @@ card's own token (``loyalty.auth.card_auth``).
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Header, Router, Status
+from ninja import Header, Query, Router, Status
 
 from distretto.accounts.scoping import (
     businesses_for,
@@ -48,7 +48,6 @@ from distretto.checkins.schemas import (
     StatsOut,
     SuspiciousCard,
 )
-from distretto.core.errors import Invalid
 from distretto.core.pagination import paginate
 from distretto.loyalty import services as loyalty
 from distretto.loyalty.auth import card_auth
@@ -183,10 +182,8 @@ def _districts(request: HttpRequest, district: int | None):
 
 
 @router.get("/stats", response=StatsOut)
-def stats(request: HttpRequest, district: int | None = None, days: int = 14):
+def stats(request: HttpRequest, district: int | None = None, days: int = Query(14, ge=1, le=366)):
     """Check-ins per venue and local day, and the rejection reasons."""
-    if not 1 <= days <= 366:
-        raise Invalid("days is between 1 and 366.", field="days")
     chosen = _districts(request, district)
     return {
         "days": services.daily_counts(chosen, days=days),

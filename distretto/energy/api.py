@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from distretto.accounts.scoping import Principal, districts_for, get_in_scope, require_write
+from distretto.core.contract import one_of
 from distretto.core.errors import Conflict, Forbidden, Invalid
 from distretto.core.pagination import paginate
 from distretto.energy import alarms, anomalies, ingestion, registry, services
@@ -61,6 +62,9 @@ from distretto.energy.schemas import (
     WeatherIn,
     readings_body,
 )
+
+Granularity = one_of(services.GRANULARITIES)
+MeterKind = one_of(Meter.Kind.values)
 
 router = Router(tags=["energy"])
 
@@ -205,7 +209,7 @@ def list_meters(
     request: HttpRequest,
     site: int | None = None,
     unit: int | None = None,
-    kind: str | None = None,
+    kind: MeterKind | None = None,
     limit: int = 50,
     offset: int = 0,
 ):
@@ -439,9 +443,9 @@ def site_consumption(
     site_id: int,
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
-    granularity: str = "day",
-    by: str = "site",
-    kind: str | None = None,
+    granularity: Granularity = "day",
+    by: one_of(["site", "unit", "meter"]) = "site",
+    kind: MeterKind | None = None,
 ):
     site = _site(request, site_id)
     lower, upper = period(site, start, end)
@@ -457,9 +461,9 @@ def unit_consumption(
     unit_id: int,
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
-    granularity: str = "day",
-    by: str = "unit",
-    kind: str | None = None,
+    granularity: Granularity = "day",
+    by: one_of(["unit", "meter"]) = "unit",
+    kind: MeterKind | None = None,
 ):
     unit = get_in_scope(units_for(request.auth), unit_id, "unit")
     if by not in ("unit", "meter"):
@@ -507,7 +511,7 @@ def site_load_profile(
     site_id: int,
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
-    kind: str = Meter.Kind.ELECTRICITY,
+    kind: MeterKind = Meter.Kind.ELECTRICITY,
 ):
     site = _site(request, site_id)
     lower, upper = period(site, start, end)

@@ -18,6 +18,7 @@ from distretto.accounts.scoping import (
     get_in_scope,
     require_write,
 )
+from distretto.core.contract import one_of
 from distretto.core.errors import Forbidden, Invalid, NotFound
 from distretto.core.pagination import paginate
 from distretto.loyalty import documents, services, settlement
@@ -174,7 +175,9 @@ def issue_card(request: HttpRequest, payload: CardIn):
 
 
 @router.post("/cards/batch", response={201: list[CardCreated]})
-def issue_batch(request: HttpRequest, payload: CardBatchIn, format: str = "json"):
+def issue_batch(
+    request: HttpRequest, payload: CardBatchIn, format: one_of(["json", "csv", "pdf"]) = "json"
+):
     """``count`` anonymous cards; ``?format=csv`` or ``pdf`` (a printable QR sheet)
     returns them as a file. The tokens are in this answer only."""
     if format not in {"json", "csv", "pdf"}:
@@ -415,7 +418,7 @@ def statement_file(
     period: str,
     business_id: int,
     program: int | None = None,
-    format: str = "csv",
+    format: one_of(["csv", "pdf"]) = "csv",
 ):
     """One business's statement of ``period`` as CSV or PDF."""
     if format not in {"csv", "pdf"}:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from distretto.accounts.scoping import Principal, businesses_for, get_in_scope, require_write
+from distretto.core.contract import one_of
 from distretto.core.errors import Invalid
 from distretto.core.pagination import paginate
 from distretto.multiservice import services
@@ -156,7 +157,7 @@ def checkup_out(checkup: Checkup) -> dict:
 def list_checkups(
     request: HttpRequest,
     business: int | None = None,
-    status: str | None = None,
+    status: one_of(["draft", "submitted"]) | None = None,
     limit: int = 50,
     offset: int = 0,
 ):
@@ -433,7 +434,7 @@ def impact(
     date_from: date | None = None,
     date_to: date | None = None,
     district: int | None = None,
-    format: str = "json",
+    format: one_of(["json", "csv"]) = "json",
 ):
     """Deliveries by type, shop and month, people served and savings for the PA;
     ``?format=csv`` for the spreadsheet."""

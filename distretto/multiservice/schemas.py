@@ -9,7 +9,9 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from distretto.core.contract import one_of
 from distretto.core.pagination import page_of
+from distretto.multiservice.models import TrainingModule
 
 # --- Network ----------------------------------------------------------------------------
 
@@ -163,9 +165,9 @@ ScoringModelPage = page_of(ScoringModelOut)
 class ModuleIn(Schema):
     code: str = Field(min_length=1, max_length=60, pattern=r"^[-a-z0-9_]+$")
     title: str = Field(min_length=1, max_length=200)
-    topic: str
+    topic: one_of(TrainingModule.Topic.values)
     hours: Decimal = Field(ge=Decimal("0.5"), le=Decimal("500"), decimal_places=1)
-    format: str
+    format: one_of(TrainingModule.Format.values)
     materials: str = ""
     description: str = ""
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from distretto.core.contract import one_of
 from distretto.core.errors import Invalid
 from distretto.observatory import indicators as ind
 from distretto.observatory import opendata, services
@@ -13,6 +15,7 @@ from distretto.observatory import opendata, services
 router = Router(tags=["observatory"])
 
 MAX_LIMIT = 10_000
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"  # YYYY-MM
 
 
 class IndicatorOut(Schema):
@@ -57,23 +60,19 @@ def indicators(
     request: HttpRequest,
     district: str | None = None,
     chamber: str | None = None,
-    indicator: str | None = None,
-    limit: int = 1000,
-    offset: int = 0,
-    format: str = "json",
-    first: str | None = Query(None, alias="from"),
-    last: str | None = Query(None, alias="to"),
+    indicator: one_of(i.code for i in ind.published()) | None = None,
+    limit: int = Query(1000, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0),
+    format: one_of(["json", "csv"]) = "json",
+    first: str | None = Query(None, alias="from", pattern=MONTH),
+    last: str | None = Query(None, alias="to", pattern=MONTH),
 ):
     """Monthly values of the published indicators per district (its slug) and per
     chamber (``district`` null), ``from``/``to`` as YYYY-MM (default: the last twelve
     complete months); a value resting on fewer than 5 people or shops is null with
     ``suppressed`` true. ``format=csv`` gives every row as CSV."""
     if format not in ("json", "csv"):
-        raise Invalid("format is json or csv.", field="format")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit is between 1 and {MAX_LIMIT}.", field="limit")
-    if offset < 0:
-        raise Invalid("offset is 0 or more.", field="offset")
+        raise Invalid(_("format is json or csv."), field="format")
     rows = services.open_rows(
         district=district,
         chamber=chamber,
@@ -89,7 +88,14 @@ def indicators(
     return {"count": len(rows), "results": rows[offset : offset + limit]}
 
 
-@router.get("/catalog.json", auth=None, response={200: dict})
+@router.get(
+    "/catalog.json",
+    auth=None,
+    response={200: dict},
+    openapi_extra={
+        "responses": {200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}}
+    },
+)
 def catalog(request: HttpRequest, chamber: str | None = None):
     """DCAT-AP_IT style catalogue (JSON-LD) of the open data, one dataset per chamber."""
     base = f"{request.scheme}://{request.get_host()}"

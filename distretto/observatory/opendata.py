@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext as _
+
 from distretto.core.errors import Invalid
 from distretto.observatory import indicators as ind
 from distretto.observatory.models import MonthlyValue
@@ -122,7 +124,7 @@ def catalog(base_url: str, chamber_code: str | None = None) -> dict:
     if chamber_code:
         chambers = chambers.filter(code=chamber_code)
         if not chambers.exists():
-            raise Invalid("No chamber with this code.", field="chamber")
+            raise Invalid(_("No chamber with this code."), field="chamber")
     chambers = list(chambers)
     datasets = [dataset(chamber, base_url) for chamber in chambers]
     modified = max(

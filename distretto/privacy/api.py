@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from distretto.core.errors import Invalid
@@ -20,8 +21,12 @@ from distretto.privacy.models import Consent
 router = Router(tags=["privacy"])
 
 
+# At least REASON_MIN_LENGTH characters once trimmed (services.require_reason).
+REASON_PATTERN = rf"\S[\s\S]{{{services.REASON_MIN_LENGTH - 2},}}\S"
+
+
 class ReasonIn(Schema):
-    reason: str = Field(..., max_length=2000)
+    reason: str = Field(..., max_length=2000, pattern=REASON_PATTERN)
 
 
 class RequestOut(Schema):
@@ -77,7 +82,10 @@ def _consents(cards: list[Card]) -> dict:
 
 @router.get("/subjects/{subject_id}/export")
 def export(
-    request: HttpRequest, subject_id: str, reason: str = "", format: Literal["zip", "json"] = "zip"
+    request: HttpRequest,
+    subject_id: str,
+    reason: str = Query(..., max_length=2000, pattern=REASON_PATTERN),
+    format: Literal["zip", "json"] = "zip",
 ):
     """Everything held about a cardholder (``card:<number>``, ``user:<id>`` or a card
     number): holder data, cards, consents, movements, check-ins, wallet and API tokens.
@@ -112,7 +120,7 @@ def record_consent(request: HttpRequest, subject_id: str, payload: ConsentIn):
     if payload.card:
         cards = [c for c in subject.cards if c.number == payload.card.replace(" ", "")]
         if not cards:
-            raise Invalid("This card is not the subject's.", field="card")
+            raise Invalid(_("This card is not the subject's."), field="card")
     for card in cards:
         services.record_consent(
             card,

@@ -15,10 +15,11 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import File, Form, Router, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from distretto.accounts.scoping import districts_for, get_in_scope, require_write
+from distretto.core.contract import one_of
 from distretto.core.errors import Forbidden, Invalid
 from distretto.core.pagination import paginate
 from distretto.signage import alerts, commands, pairing, proof, push, services
@@ -536,16 +537,14 @@ def play_report(
     district: int | None = None,
     display: int | None = None,
     content: int | None = None,
-    format: str = "json",
-    limit: int = 50,
+    format: one_of(["json", "csv"]) = "json",
+    limit: int = Query(50, ge=1, le=1000),
     offset: int = 0,
 ):
     """Proof of play from the daily aggregates: totals, per content, per day, and the
     rows per day, content and totem (paginated; ``?format=csv`` for all of them)."""
     if format not in {"json", "csv"}:
         raise Invalid("format is json or csv.", field="format")
-    if not 1 <= limit <= 1000:
-        raise Invalid("limit is 1 to 1000.", field="limit")
     rows = proof.daily_plays(
         plays_for(request.auth), since=since, until=until, display_id=display, content_id=content
     )

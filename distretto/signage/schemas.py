@@ -381,7 +381,13 @@ class AckIn(Schema):
 
 
 class ScreenshotIn(Schema):
-    image: str = Field(min_length=1, max_length=3_000_000)
+    # base64 of the image, or a data URL of it (commands.store_screenshot)
+    image: str = Field(
+        min_length=4,
+        max_length=3_000_000,
+        pattern=r"^(data:image/(png|jpeg);base64,)?([A-Za-z0-9+/]{4})+"
+        r"([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+    )
     command: int | None = None
 
 

@@ -14,6 +14,7 @@ from distretto.accounts.scoping import (
     get_in_scope,
 )
 from distretto.accounts.tokens import revoke
+from distretto.core.contract import one_of
 from distretto.core.errors import Forbidden, Invalid
 from distretto.core.pagination import paginate
 from distretto.territory import importing, services
@@ -51,6 +52,7 @@ from distretto.territory.schemas import (
 )
 
 router = Router(tags=["territory"])
+ExportFormat = one_of(["csv", "geojson"])
 
 
 def _export(queryset, format: str, as_csv, as_geojson, filename: str) -> HttpResponse:
@@ -158,7 +160,11 @@ def list_businesses(request: HttpRequest, filters: Query[BusinessFilters]):
 
 
 @router.get("/businesses/export")
-def export_businesses(request: HttpRequest, filters: Query[BusinessFilters], format: str = "csv"):
+def export_businesses(
+    request: HttpRequest,
+    filters: Query[BusinessFilters],
+    format: ExportFormat = "csv",
+):
     """All businesses matching the filters as CSV or GeoJSON (no pagination)."""
     businesses = _filtered_businesses(request, filters)
     return _export(
@@ -260,7 +266,9 @@ def list_projects(request: HttpRequest, filters: Query[ProjectFilters]):
 
 
 @router.get("/projects/export")
-def export_projects(request: HttpRequest, filters: Query[ProjectFilters], format: str = "csv"):
+def export_projects(
+    request: HttpRequest, filters: Query[ProjectFilters], format: ExportFormat = "csv"
+):
     """All projects matching the filters as CSV or GeoJSON (no pagination)."""
     projects = _filtered_projects(request, filters)
     return _export(

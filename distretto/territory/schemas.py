@@ -3,8 +3,17 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from distretto.core.contract import one_of
 from distretto.core.pagination import PageParams, page_of
 from distretto.territory.climate import missing_reason
+from distretto.territory.models import Business, District, Project
+
+DistrictKind = one_of(District.Kind.values)
+Category = one_of(Business.Category.values)
+Axis = one_of(Project.Axis.values)
+ProjectStatus = one_of(Project.Status.values)
+Latitude = Field(None, ge=-90, le=90)
+Longitude = Field(None, ge=-180, le=180)
 
 
 class ChamberOut(Schema):
@@ -52,21 +61,21 @@ class ComuneOut(Schema):
 class DistrictIn(Schema):
     chamber: int
     name: str = Field(min_length=1, max_length=200)
-    slug: str = Field(min_length=1, max_length=80)
-    kind: str
+    slug: str = Field(min_length=1, max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")
+    kind: DistrictKind
     comune: str | None = None
-    centre_lat: float
-    centre_lon: float
+    centre_lat: float = Field(ge=-90, le=90)
+    centre_lon: float = Field(ge=-180, le=180)
     boundary: dict | None = None
     time_zone: str = "Europe/Rome"
 
 
 class DistrictPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
-    kind: str | None = None
+    kind: DistrictKind | None = None
     comune: str | None = None
-    centre_lat: float | None = None
-    centre_lon: float | None = None
+    centre_lat: float | None = Latitude
+    centre_lon: float | None = Longitude
     boundary: dict | None = None
     time_zone: str | None = None
     active: bool | None = None
@@ -88,7 +97,7 @@ class DistrictOut(Schema):
 
 class DistrictFilters(PageParams):
     chamber: int | None = None
-    kind: str | None = None
+    kind: DistrictKind | None = None
     active: bool | None = None
 
 
@@ -98,11 +107,11 @@ class BusinessIn(Schema):
     legal_name: str = ""
     partita_iva: str
     ateco_code: str = ""
-    category: str
+    category: Category
     address: str = ""
     comune: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = Latitude
+    lon: float | None = Longitude
     opening_hours: dict = {}
     phone: str = ""
     email: str = ""
@@ -114,11 +123,11 @@ class BusinessPatch(Schema):
     legal_name: str | None = None
     partita_iva: str | None = None
     ateco_code: str | None = None
-    category: str | None = None
+    category: Category | None = None
     address: str | None = None
     comune: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = Latitude
+    lon: float | None = Longitude
     opening_hours: dict | None = None
     phone: str | None = None
     email: str | None = None
@@ -152,7 +161,7 @@ class BusinessOut(Schema):
 
 class BusinessFilters(PageParams):
     district: int | None = None
-    category: str | None = None
+    category: Category | None = None
     comune: str | None = None
     active: bool | None = None
     q: str | None = None
@@ -215,26 +224,26 @@ class ProjectIn(Schema):
     chamber: int
     title: str = Field(min_length=1, max_length=250)
     comune: str | None = None
-    axes: list[str]
+    axes: list[Axis]
     year: int = Field(ge=1990, le=2100)
     budget: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    status: str = "planned"
+    status: ProjectStatus = "planned"
     description: str = ""
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = Latitude
+    lon: float | None = Longitude
     url: str = ""
 
 
 class ProjectPatch(Schema):
     title: str | None = Field(None, min_length=1, max_length=250)
     comune: str | None = None
-    axes: list[str] | None = None
+    axes: list[Axis] | None = None
     year: int | None = Field(None, ge=1990, le=2100)
     budget: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    status: str | None = None
+    status: ProjectStatus | None = None
     description: str | None = None
-    lat: float | None = None
-    lon: float | None = None
+    lat: float | None = Latitude
+    lon: float | None = Longitude
     url: str | None = None
     active: bool | None = None
 
@@ -244,7 +253,7 @@ class ProjectOut(Schema):
     chamber: int = Field(alias="chamber_id")
     title: str
     comune: str | None = Field(None, alias="comune_id")
-    axes: list[str]
+    axes: list[Axis]
     year: int
     budget: str | None
     status: str
@@ -261,7 +270,7 @@ class ProjectOut(Schema):
 
 class ProjectFilters(PageParams):
     chamber: int | None = None
-    axis: str | None = None
+    axis: Axis | None = None
     comune: str | None = None
     year: int | None = None
     status: str | None = None
