@@ -203,15 +203,7 @@ def read_telegram(
         raise _Reject("malformed", "The meter id is missing.")
     driver = drivers.driver_of(item)
     raw_value = telegram_value(item, driver)
-    moment = timestamps.get(raw_ts) if timestamps is not None else None
-    if moment is None:
-        moment = parse_timestamp(raw_ts)
-        if timestamps is not None:
-            timestamps[raw_ts] = moment
-    if type(raw_value) is float and 0 <= raw_value < math.inf:
-        value = raw_value
-    else:
-        value = parse_value(raw_value)
+    moment, value = _moment_and_value(raw_ts, raw_value, timestamps)
     return str(external_id), moment, value, telegram_detail(item, driver)
 
 
@@ -230,16 +222,22 @@ def normalise(item: Any, timestamps: dict | None = None) -> tuple[str, dt.dateti
     raw_value = item["value"]
     if not isinstance(external_id, str | int) or isinstance(external_id, bool) or external_id == "":
         raise _Reject("malformed", "The meter id is missing.")
+    moment, value = _moment_and_value(raw_ts, raw_value, timestamps)
+    return str(external_id), moment, value
+
+
+def _moment_and_value(
+    raw_ts: Any, raw_value: Any, timestamps: dict | None
+) -> tuple[dt.datetime, float]:
+    """The parsed timestamp (through the batch's cache) and value of one reading."""
     moment = timestamps.get(raw_ts) if timestamps is not None and type(raw_ts) is str else None
     if moment is None:
         moment = parse_timestamp(raw_ts)
         if timestamps is not None:
             timestamps[raw_ts] = moment
     if type(raw_value) is float and 0 <= raw_value < math.inf:
-        value = raw_value
-    else:
-        value = parse_value(raw_value)
-    return str(external_id), moment, value
+        return moment, raw_value
+    return moment, parse_value(raw_value)
 
 
 # --- Consumption arithmetic ---------------------------------------------------------------
