@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -137,6 +139,17 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message == "Cannot parse request body":
         code, message = "malformed_json", "The body is not valid JSON."
     return error_response(request, exc.status_code, code, message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        request,
+        413,
+        "too_large",
+        f"The body is larger than {limit:,} bytes: send it in smaller batches.",
+    )
 
 
 @api.exception_handler(MultiPartParserError)

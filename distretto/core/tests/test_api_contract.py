@@ -118,6 +118,16 @@ def test_multipart_without_boundary_is_400_with_the_envelope(actors, api_as):
     assert error_of(response)["code"] == "malformed_multipart"
 
 
+def test_a_body_over_the_size_limit_is_413_with_the_envelope(actors, api_as, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = api_as(actors.operator).patch(
+        f"territory/districts/{actors.district.pk}", {"name": "Lodi " * 400}
+    )
+    assert response.status_code == 413, response.content
+    error = error_of(response)
+    assert error["code"] == "too_large" and "1,000 bytes" in error["message"]
+
+
 @pytest.mark.parametrize("value", ["0", "1700000000", "false"])
 def test_a_number_is_not_a_date(actors, api_as, value):
     response = api_as(actors.operator).get(f"multiservice/impact?date_to={value}")
