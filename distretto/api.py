@@ -22,6 +22,7 @@ from distretto.catalog.api import router as catalog_router
 from distretto.checkins.api import router as checkins_router
 from distretto.core.contract import ContractAPI
 from distretto.core.errors import DomainError, InternalError, RateLimited, Unauthenticated
+from distretto.core.validation_messages import validation_message
 from distretto.energy.api import router as energy_router
 from distretto.loyalty.api import router as loyalty_router
 from distretto.multiservice.api import router as multiservice_router
@@ -93,7 +94,7 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     field = _field_of(location)
     if location[:1] == ["path"] and first.get("type") in _OUT_OF_RANGE:
         return on_not_found(request, Http404())
-    message = first.get("msg", "Invalid input.")
+    message = validation_message(first)
     if first.get("type") == "json_invalid":
         return error_response(request, 400, "malformed_json", "The body is not valid JSON.")
     return error_response(

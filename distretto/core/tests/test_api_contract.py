@@ -118,6 +118,15 @@ def test_multipart_without_boundary_is_400_with_the_envelope(actors, api_as):
     assert error_of(response)["code"] == "malformed_multipart"
 
 
+def test_a_bound_in_the_schema_is_refused_in_the_callers_language(actors, api_as):
+    client = api_as(actors.operator)
+    italian = client.get("territory/businesses?limit=1000")
+    assert italian.status_code == 422 and error_of(italian)["field"] == "limit"
+    assert error_of(italian)["message"] == "limit: Deve essere al massimo 500."
+    english = client.get("territory/businesses?limit=1000", HTTP_ACCEPT_LANGUAGE="en")
+    assert error_of(english)["message"] == "limit: Must be at most 500."
+
+
 def test_a_body_over_the_size_limit_is_413_with_the_envelope(actors, api_as, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
     response = api_as(actors.operator).patch(
