@@ -324,7 +324,7 @@ def meter_page(request: HttpRequest, meter_id: int) -> HttpResponse:
         return _csv(f"meter-{meter.external_id}.csv", ["ts", "value", "consumption"], rows)
     # The latest readings of the period, oldest first for the chart.
     shown = list(readings.reverse()[:METER_CHART_READINGS])[::-1]
-    decimals = display.meter_decimals(meter)
+    decimals = display.meter_decimals(meter, [r.value for r in shown])
     return render(
         request,
         "energy/meter.html",

@@ -52,8 +52,14 @@ def reweigh(meter: Meter, old_weight: Decimal, new_weight: Decimal) -> int:
     return len(groups)
 
 
-def _remember_weight(sender, instance: Meter, raw: bool = False, **kwargs) -> None:
-    if raw or instance.pk is None:
+WEIGHT_FIELDS = {"kq", "kc", "product_scale"}
+
+
+def _remember_weight(
+    sender, instance: Meter, raw: bool = False, update_fields=None, **kwargs
+) -> None:
+    # A save that names its fields and none of the weight's cannot change the weight.
+    if raw or instance.pk is None or (update_fields and not WEIGHT_FIELDS & set(update_fields)):
         instance._stored_weight = None
         return
     stored = (

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from distretto.accounts.models import Role
 from distretto.accounts.scoping import Principal, chambers_for
+from distretto.core import formatting
 from distretto.core.errors import Invalid, NotFound
 from distretto.observatory import indicators as ind
 from distretto.observatory.compute import add_months, month_start
@@ -157,9 +158,7 @@ def series(found: dict[date, float | None], months: list[date]) -> list[float | 
 
 def shown(value: float | None, decimals: int) -> str:
     """A value as the active language writes it (grouped thousands), or a dash."""
-    if value is None:
-        return "–"
-    return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
+    return "–" if value is None else formatting.quantity(value, decimals)
 
 
 def signed(percent: float | None) -> str:

@@ -118,7 +118,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             scope.chamber, None if scope.district is None else {scope.district.pk}
         ),
         "reports": services.reports_of([scope.chamber])[:12],
-        "can_generate": services.sees_chamber_total(principal, scope.chamber),
         "sees_total": services.sees_chamber_total(principal, scope.chamber),
         "report_month": services.last_complete_month(),
         "first_value": f"{scope.first:%Y-%m}",

@@ -32,6 +32,7 @@ from distretto.accounts.models import ApiToken, Role
 from distretto.accounts.scoping import Principal, require_role, require_write
 from distretto.checkins import services as checkins
 from distretto.core.errors import Conflict, Invalid, NotFound
+from distretto.core.security import is_staff_user
 from distretto.loyalty import cardnumbers
 from distretto.loyalty import services as loyalty
 from distretto.loyalty.models import Card, Program
@@ -282,9 +283,7 @@ def erase(principal: Principal, subject_id: str, reason: str | None) -> SubjectR
     reason = require_reason(reason)
     subject = find_subject(principal, subject_id)
     user = subject.user
-    if user is not None and (
-        user.is_staff or user.memberships.exclude(role=Role.CARDHOLDER).exists()
-    ):
+    if user is not None and is_staff_user(user):
         raise Conflict(
             _("This person also works on the platform: remove their roles first."),
             code="subject_has_roles",

@@ -167,3 +167,15 @@ def test_the_register_lists_the_requests_of_the_operators_chambers(api_as, actor
     assert page["items"][0]["requested_by"] == "operator"
     foreign = make_member("op.cuneo", Role.CHAMBER_OPERATOR, chamber=actors.other_chamber)
     assert api_as(foreign).get("privacy/requests").json()["count"] == 0
+
+
+def test_erasure_of_a_superuser_is_refused_too(api_as, actors, program):
+    actors.outsider.is_superuser = True
+    actors.outsider.save(update_fields=["is_superuser"])
+    card, _raw = loyalty.issue_card(program, holder_name="Root", user=actors.outsider)
+    response = api_as(actors.operator).post(
+        f"privacy/subjects/{card.number}/erase", {"reason": REASON}
+    )
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "subject_has_roles"
+    assert Card.objects.get(pk=card.pk).holder_name == "Root"
