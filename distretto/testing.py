@@ -236,6 +236,13 @@ def error_of(response) -> dict:
     return body["error"]
 
 
+def client_as(user) -> Client:
+    """A Django test client signed in as ``user`` (no login form)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def browser_login(page, username: str, password: str = PASSWORD) -> None:
     """Sign in through the real login form; lands on the dashboard."""
     page.goto(f"{page.base_url}/accounts/login/")

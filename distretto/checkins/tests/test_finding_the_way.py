@@ -7,19 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from distretto.checkins.tests.conftest import check_in
 from distretto.loyalty import services as loyalty
 from distretto.loyalty.cardnumbers import printed
-from distretto.testing import browser_login
-
-
-def _client_as(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from distretto.testing import browser_login, client_as
 
 
 @pytest.mark.browser
@@ -39,7 +32,7 @@ def test_the_manager_reads_rejections_in_words_and_is_asked_before_blocking(acto
     start = timezone.now() - timedelta(hours=5)
     for minutes in range(6):
         check_in(card, venue, metres_north=3_000, now=start + timedelta(minutes=minutes))
-    text = _client_as(actors.manager).get("/checkins/").content.decode()
+    text = client_as(actors.manager).get("/checkins/").content.decode()
     reasons = text.split('id="reasons"')[1].split("</table>")[0]
     assert "too_far" not in reasons and "Troppo lontano" in reasons
     assert printed(card.number) in text
@@ -48,7 +41,7 @@ def test_the_manager_reads_rejections_in_words_and_is_asked_before_blocking(acto
 
 @pytest.mark.django_db
 def test_venue_settings_are_changed_from_the_setup_page(actors, venue):
-    manager = _client_as(actors.manager)
+    manager = client_as(actors.manager)
     page = manager.get(f"/checkins/setup/?district={actors.district.pk}").content.decode()
     assert 'id="venue-settings"' in page and "/api/v1" not in page
     response = manager.post(
@@ -70,7 +63,7 @@ def test_venue_settings_are_changed_from_the_setup_page(actors, venue):
         True,
         False,
     )
-    outsider = _client_as(actors.outsider).post(
+    outsider = client_as(actors.outsider).post(
         "/checkins/setup/", {"action": "edit_venue", "point": venue.pk, "radius_m": "9"}
     )
     venue.refresh_from_db()
@@ -80,11 +73,11 @@ def test_venue_settings_are_changed_from_the_setup_page(actors, venue):
 @pytest.mark.django_db
 def test_the_cardholder_opens_their_passport_from_their_home(actors, program, venue):
     card, _raw = loyalty.issue_card(program, user=actors.cardholder)
-    cardholder = _client_as(actors.cardholder)
+    cardholder = client_as(actors.cardholder)
     home = cardholder.get("/dashboard/").content.decode()
     assert f'href="/checkins/my-passport/{card.pk}/"' in home
     passport = cardholder.get(f"/checkins/my-passport/{card.pk}/").content.decode()
     assert printed(card.number) in passport and "data-token" not in passport
     stamps = cardholder.get(f"/checkins/my-passport/{card.pk}/stamps.geojson").json()
     assert stamps["features"][0]["properties"]["name"] == venue.name
-    assert _client_as(actors.merchant).get(f"/checkins/my-passport/{card.pk}/").status_code == 404
+    assert client_as(actors.merchant).get(f"/checkins/my-passport/{card.pk}/").status_code == 404

@@ -16,7 +16,7 @@ from django.views.defaults import server_error
 
 from distretto.core.formatting import money, quantity
 from distretto.core.modules import dashboard_sections
-from distretto.testing import browser_login
+from distretto.testing import browser_login, client_as
 
 PUBLIC_PAGES = [
     "catalog:search",
@@ -26,12 +26,6 @@ PUBLIC_PAGES = [
     "loyalty:find",
     "observatory:open_data",
 ]
-
-
-def _client_as(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.django_db
@@ -48,7 +42,7 @@ def test_every_dashboard_link_serves_whoever_sees_it(actors):
         actors.admin,
     ]
     for user in people:
-        client = _client_as(user)
+        client = client_as(user)
         for section in dashboard_sections(user):
             for link in section["links"]:
                 if link["url"].startswith("/api/"):
@@ -59,7 +53,7 @@ def test_every_dashboard_link_serves_whoever_sees_it(actors):
 
 @pytest.mark.django_db
 def test_a_page_not_found_has_the_header_and_a_way_back(actors):
-    response = _client_as(actors.merchant).get("/multiservice/training/")
+    response = client_as(actors.merchant).get("/multiservice/training/")
     body = response.content.decode()
     assert response.status_code == 404
     assert "Pagina non trovata" in body and 'class="top"' in body

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from distretto.loyalty import documents, services
 from distretto.loyalty.cardnumbers import printed
 from distretto.loyalty.models import Card
-from distretto.testing import browser_login
+from distretto.testing import browser_login, client_as
 
 # A camera that films a QR code: a canvas painted with the image, as a media stream.
 # BarcodeDetector is removed so the vendored jsQR decoder has to read it, as in
@@ -41,12 +41,6 @@ REFUSED_CAMERA = """
 navigator.mediaDevices.getUserMedia = () =>
   Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
 """
-
-
-def _client_as(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.browser
@@ -103,15 +97,15 @@ def test_the_cardholder_lands_on_their_card_with_no_api_clutter(page, actors, pr
 
 def test_another_persons_card_page_is_404(actors, program, db):
     card, _raw = services.issue_card(program, user=actors.cardholder)
-    assert _client_as(actors.merchant).get(f"/loyalty/my-card/{card.pk}/").status_code == 404
-    assert _client_as(actors.cardholder).get(f"/loyalty/my-card/{card.pk}/").status_code == 200
+    assert client_as(actors.merchant).get(f"/loyalty/my-card/{card.pk}/").status_code == 404
+    assert client_as(actors.cardholder).get(f"/loyalty/my-card/{card.pk}/").status_code == 200
 
 
 def test_merchants_and_managers_keep_the_api_links(actors, db):
     for user in (actors.merchant, actors.manager):
-        body = _client_as(user).get("/dashboard/").content.decode()
+        body = client_as(user).get("/dashboard/").content.decode()
         assert "/accounts/tokens/" in body and "/api/v1/docs" in body
-    body = _client_as(actors.cardholder).get("/dashboard/").content.decode()
+    body = client_as(actors.cardholder).get("/dashboard/").content.decode()
     assert "/accounts/tokens/" not in body and "/api/v1/docs" not in body
 
 
@@ -125,7 +119,7 @@ def test_a_visitor_opens_the_wallet_from_the_link_on_the_card(program, db):
 
 
 def test_card_batches_are_issued_from_a_page(actors, program, db):
-    client = _client_as(actors.manager)
+    client = client_as(actors.manager)
     page = client.get(f"/loyalty/p/{program.pk}/batches/")
     assert page.status_code == 200 and "Ancora nessun lotto" in page.content.decode()
     response = client.post(f"/loyalty/p/{program.pk}/batches/", {"count": "3", "format": "csv"})
@@ -144,7 +138,7 @@ def test_card_batches_are_issued_from_a_page(actors, program, db):
 
 
 def test_the_loyalty_pages_link_to_each_other(actors, program, db):
-    client = _client_as(actors.manager)
+    client = client_as(actors.manager)
     pages = ["", "cards/", "batches/", "campaigns/", "settlement/"]
     for page in pages:
         body = client.get(f"/loyalty/p/{program.pk}/{page}").content.decode()
@@ -155,8 +149,8 @@ def test_the_loyalty_pages_link_to_each_other(actors, program, db):
 
 def test_one_card_number_format_on_every_page(actors, program, card_with_points, db):
     shown = printed(card_with_points.number)
-    manager = _client_as(actors.manager).get(f"/loyalty/p/{program.pk}/cards/").content.decode()
-    till = _client_as(actors.merchant).get("/loyalty/till/").content.decode()
+    manager = client_as(actors.manager).get(f"/loyalty/p/{program.pk}/cards/").content.decode()
+    till = client_as(actors.merchant).get("/loyalty/till/").content.decode()
     assert shown in manager and shown in till
 
 
@@ -166,7 +160,7 @@ def test_amounts_and_points_are_written_the_italian_way(actors, program, db):
         services.earn(card, actors.shop, Decimal("4000.50"))
     wallet = Client().get(f"/loyalty/w/{raw}/").content.decode()
     assert "12.000 punti" in wallet and "€\u00a0120,00" in wallet
-    till = _client_as(actors.merchant).get("/loyalty/till/").content.decode()
+    till = client_as(actors.merchant).get("/loyalty/till/").content.decode()
     assert "4.000" in till
 
 
